@@ -1,0 +1,75 @@
+# Backprop by Hand: the commands a student, an instructor and CI run.
+#   make book       set up .venv and the vendored JavaScript, build the HTML book into _build/html
+#   make test       the same set-up, then the whole suite (library, notebooks, book build, browser)
+#   make notebooks  re-execute every chapter and exercise notebook in place (after a library change)
+#   make bench      speed of the library (and, when PyTorch is importable, the ratio to it)
+# Every target installs what it needs itself; a second run reuses what the first installed.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+VENDORED := _vendor/.copied
+NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb exercises/*.ipynb))
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: book test test-lib test-notebooks test-site notebooks bench chromium lock clean
+
+book: $(INSTALLED) $(VENDORED)
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "The book is in _build/html: open _build/html/index.html in a browser."
+
+test: $(INSTALLED) $(VENDORED) chromium
+	$(BIN)/python -m pytest tests
+
+test-lib: $(INSTALLED)
+	$(BIN)/python -m pytest tests -m "not notebooks and not site"
+
+notebooks: $(INSTALLED)
+	$(BIN)/python -m tests.execute_notebooks $(NOTEBOOKS)
+
+bench: $(INSTALLED)
+	$(BIN)/python benchmarks/bench_ops.py
+
+# The virtual environment: the pinned requirements, then gradlab as an editable package.
+$(INSTALLED): binder/requirements.txt lib/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --requirement binder/requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --editable lib
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+# MathJax, require.js and the widget manager, from pinned npm packages, served by the book itself.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(VENDORED): node_modules/.package-lock.json
+	rm -rf _vendor && mkdir -p _vendor/html-manager
+	cp -r node_modules/mathjax/es5 _vendor/mathjax
+	cp node_modules/requirejs/require.js _vendor/require.js
+	cp node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js \
+	   node_modules/@jupyter-widgets/html-manager/dist/*.woff* _vendor/html-manager/
+	touch $@
+
+# The browser tests drive Debian's chromium (Playwright's own browser download is not used).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && apt-get install -y -q chromium; \
+	  else \
+	    echo "The browser tests need Chromium at $(CHROMIUM)."; \
+	    echo "Install it (Debian/Ubuntu: sudo apt-get install chromium) or pass CHROMIUM=/path/to/chromium."; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# Re-resolve the pins from the top-level packages (a deliberate upgrade, reviewed by hand).
+lock:
+	rm -rf _lock && $(PYTHON) -m venv _lock
+	_lock/bin/pip install --quiet jupyter-book==1.0.4.post1 numpy matplotlib ipywidgets ipykernel \
+	  nbval pytest hypothesis playwright jupyterquiz sphinx-exercise scikit-learn tqdm
+	_lock/bin/pip freeze | sed '1i # The one place where every Python dependency is pinned (make lock).' > binder/requirements.txt
+	rm -rf _lock
+
+clean:
+	rm -rf _build _vendor .jupyter_cache
