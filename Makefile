@@ -13,17 +13,25 @@ VENDORED := _vendor/.copied
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb exercises/*.ipynb))
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: book test test-lib test-notebooks test-site notebooks bench chromium lock clean
+.PHONY: book test test-notebooks notebooks bench chromium lock clean
 
 book: $(INSTALLED) $(VENDORED)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The book is in _build/html: open _build/html/index.html in a browser."
 
-test: $(INSTALLED) $(VENDORED) chromium
-	$(BIN)/python -m pytest tests
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-test-lib: $(INSTALLED)
-	$(BIN)/python -m pytest tests -m "not notebooks and not site"
+# Library and checker tests, then every notebook against its committed outputs, then the
+# book with warnings as errors, then every page of it in Chromium.
+test: $(INSTALLED) $(VENDORED) chromium
+	$(PYTEST) tests --ignore=tests/site
+	$(if $(NOTEBOOKS),$(PYTEST) $(NBVAL) $(NOTEBOOKS))
+	$(MAKE) --no-print-directory book
+	$(PYTEST) tests/site
+
+test-notebooks: $(INSTALLED)
+	$(PYTEST) $(NBVAL) $(NOTEBOOKS)
 
 notebooks: $(INSTALLED)
 	$(BIN)/python -m tests.execute_notebooks $(NOTEBOOKS)
