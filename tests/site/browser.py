@@ -24,13 +24,13 @@ INSPECT_JS = r"""() => {
     untypesetMath: [...document.querySelectorAll('.math')].filter(m => !m.querySelector('mjx-container')).map(text),
     mathErrors: [...document.querySelectorAll('mjx-merror')].map(m => m.getAttribute('data-mjx-error') || m.textContent),
     widgetPlaceholders: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
-    widgetsRendered: document.querySelectorAll('.jupyter-widgets-view').length,
+    widgetsRendered: document.querySelectorAll('.widget-subarea > .jupyter-widgets').length,
   };
 }"""
 
 # The frame a slider shows: the images of the visible child of the widget's stack.
 VISIBLE_FRAME_JS = r"""(handle) => {
-  const box = handle.closest('.widget-vbox, .jupyter-widgets-view');
+  const box = handle.closest('.widget-subarea');
   const shown = [...box.querySelectorAll('img')].filter(i => i.offsetParent !== null);
   return shown.map(i => i.src.length + ':' + i.src.slice(-64)).join('|');
 }"""
@@ -105,7 +105,7 @@ def _inspect(browser, base_url: str, page_name: str) -> PageReport:
     shot = SCREENSHOTS / (page_name.replace("/", "__").replace(".html", ".png"))
     page.screenshot(path=str(shot), full_page=True)
     report.sliders = [_move_slider(page, handle) for handle in page.query_selector_all(
-        ".jupyter-widgets-view .noUi-handle")]
+        ".widget-subarea .noUi-handle")]
     context.close()
     return report
 
@@ -114,7 +114,7 @@ def _wait_for_widgets(page) -> None:
     expected = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
     if expected:
         page.wait_for_function(
-            f"() => document.querySelectorAll('.jupyter-widgets-view').length >= {expected}",
+            f"() => document.querySelectorAll('.widget-subarea > .jupyter-widgets').length >= {expected}",
             timeout=20_000)
         page.wait_for_timeout(300)
 
