@@ -36,8 +36,9 @@ test-notebooks: $(INSTALLED)
 notebooks: $(INSTALLED)
 	$(BIN)/python -m tests.execute_notebooks $(NOTEBOOKS)
 
-bench: $(INSTALLED)
+bench: $(INSTALLED) $(VENDORED)
 	$(BIN)/python benchmarks/bench_ops.py
+	$(BIN)/python benchmarks/bench_book.py
 
 # The virtual environment: the pinned requirements, then gradlab as an editable package.
 $(INSTALLED): binder/requirements.txt lib/pyproject.toml
