@@ -14,7 +14,10 @@ Properties checked:
 
 from __future__ import annotations
 
+import base64
+import html
 import json
+import re
 
 import ipywidgets as widgets
 import matplotlib
@@ -51,6 +54,14 @@ def links_of(widget) -> list[Link]:
             if isinstance(model, Link) and widget in (model.source[0], model.target[0])]
 
 
+def png_of(frame) -> bytes:
+    return base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', frame.value)[1])
+
+
+def alt_of(frame) -> str:
+    return html.unescape(re.search(r'alt="([^"]*)"', frame.value)[1])
+
+
 def test_frame_slider_has_one_distinct_png_frame_per_value():
     values = [0.5, 1.0, 2.0, 3.0]
     box = frame_slider(draw_line, values, description="slope")
@@ -59,11 +70,11 @@ def test_frame_slider_has_one_distinct_png_frame_per_value():
     assert isinstance(stack, widgets.Stack)
     assert stack.selected_index == 0
     assert len(stack.children) == len(values)
-    frames = [bytes(image.value) for image in stack.children]
-    assert all(isinstance(image, widgets.Image) and image.format == "png"
-               for image in stack.children)
+    frames = [png_of(frame) for frame in stack.children]
+    assert all(isinstance(frame, widgets.HTML) for frame in stack.children)
     assert all(png.startswith(b"\x89PNG") for png in frames)
     assert len(set(frames)) == len(values)
+    assert [alt_of(frame) for frame in stack.children] == [f"slope = {v}" for v in values]
     assert list(slider.options) == ["0.5", "1.0", "2.0", "3.0"]
     assert slider.description == "slope"
     assert plt.get_fignums() == []
@@ -84,13 +95,22 @@ def test_frame_slider_links_slider_index_to_stack_in_the_browser():
 def test_frame_slider_is_deterministic():
     first = frame_slider(draw_line, [1, 2], description="k").children[1]
     second = frame_slider(draw_line, [1, 2], description="k").children[1]
-    assert [bytes(i.value) for i in first.children] == [bytes(i.value) for i in second.children]
+    assert [i.value for i in first.children] == [i.value for i in second.children]
 
 
 def test_frame_slider_dpi_sets_the_frame_size():
     small = frame_slider(draw_line, [1], description="k", dpi=36).children[1].children[0]
     large = frame_slider(draw_line, [1], description="k", dpi=72).children[1].children[0]
-    assert len(small.value) < len(large.value)
+    assert len(png_of(small)) < len(png_of(large))
+
+
+def test_frame_slider_alt_text_is_escaped_and_may_depend_on_the_value():
+    box = frame_slider(draw_line, [1, 2], description="k",
+                       alt=lambda k: f'line of slope {k} & "intercept" 0')
+    frames = box.children[1].children
+    assert [alt_of(frame) for frame in frames] == [
+        'line of slope 1 & "intercept" 0', 'line of slope 2 & "intercept" 0']
+    assert "&amp;" in frames[0].value and "&quot;" in frames[0].value
 
 
 def test_frame_slider_rejects_empty_values():

@@ -14,6 +14,8 @@ write ``from gradlab.widgets import frame_slider``.
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 from typing import Callable, Iterable, Sequence
 
@@ -90,8 +92,16 @@ def _draw(draw: Callable[[object], Figure], value) -> Figure:
     return fig
 
 
+def frame_html(png: bytes, alt: str) -> str:
+    r"""An ``<img>`` tag showing ``png`` inline, with ``alt`` as its text alternative."""
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+
+
 def frame_slider(draw: Callable[[object], Figure], values: Sequence, *, description: str,
-                 label: Callable[[object], str] = str, dpi: int = 72) -> widgets.VBox:
+                 label: Callable[[object], str] = str,
+                 alt: str | Callable[[object], str] | None = None,
+                 dpi: int = 72) -> widgets.VBox:
     r"""A slider over precomputed figures that works without a kernel.
 
     ``draw(value)`` must return a matplotlib ``Figure``; it is called once per value,
@@ -100,11 +110,19 @@ def frame_slider(draw: Callable[[object], Figure], values: Sequence, *, descript
     browser, so the saved notebook and the static HTML book switch frames with no Python
     behind them. Keep it to about 10 to 30 frames; each one is stored in the notebook.
 
+    Each frame is an ``<img>`` with a text alternative for readers who cannot see it:
+    ``alt`` is a string or a function of the value (say what the figure shows at that
+    value); by default it is "``description`` = ``label(value)``".
+
     Returns a ``VBox`` holding the slider (labelled ``label(value)``) and the frames.
     """
     values, labels = _checked_values(values, label)
-    frames = [widgets.Image(value=figure_to_png(_draw(draw, value), dpi=dpi), format="png")
-              for value in values]
+    if alt is None:
+        alts = [f"{description} = {text}" for text in labels]
+    else:
+        alts = [str(alt(value)) if callable(alt) else str(alt) for value in values]
+    frames = [widgets.HTML(frame_html(figure_to_png(_draw(draw, value), dpi=dpi), text))
+              for value, text in zip(values, alts)]
     stack = widgets.Stack(frames, selected_index=0)
     slider = widgets.SelectionSlider(options=labels, index=0, description=description,
                                      continuous_update=True,
