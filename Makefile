@@ -13,11 +13,18 @@ VENDORED := _vendor/.copied
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb exercises/*.ipynb))
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: book test test-notebooks notebooks bench chromium lock clean
+.PHONY: book book-nosolutions test test-notebooks notebooks bench chromium lock clean
+
+BUILD_FLAGS := --warningiserror --nitpick --keep-going
 
 book: $(INSTALLED) $(VENDORED)
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
 	@echo "The book is in _build/html: open _build/html/index.html in a browser."
+
+# For graded use: the same book with every solution removed, from the pages and the downloads.
+book-nosolutions: $(INSTALLED) $(VENDORED)
+	BOOK_HIDE_SOLUTIONS=1 $(BIN)/jupyter-book build . --path-output _build/nosolutions $(BUILD_FLAGS)
+	@echo "The book without solutions is in _build/nosolutions/_build/html."
 
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
@@ -27,7 +34,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 test: $(INSTALLED) $(VENDORED) chromium
 	$(PYTEST) tests --ignore=tests/site
 	$(if $(NOTEBOOKS),$(PYTEST) $(NBVAL) $(NOTEBOOKS))
-	$(MAKE) --no-print-directory book
+	$(MAKE) --no-print-directory book book-nosolutions
 	$(PYTEST) tests/site
 
 test-notebooks: $(INSTALLED)

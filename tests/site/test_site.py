@@ -15,7 +15,7 @@ import pytest
 from tests.site.browser import SITE, SCREENSHOTS, PageReport, open_page
 
 PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
-               if not p.relative_to(SITE).parts[0].startswith("_")
+               if not p.relative_to(SITE).parts[0].startswith(("_", "."))
                and p.name not in {"genindex.html", "index.html"})
 
 
