@@ -9,9 +9,11 @@ Each topic is a submodule (``gradlab.softmax``, ``gradlab.losses``, ...). The fu
 from . import (
     activations,
     conv,
+    data,
     gradcheck,
     linear,
     losses,
+    mlp,
     pooling,
     softmax,
 )

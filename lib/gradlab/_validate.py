@@ -81,3 +81,22 @@ def check_dout(dout, out_shape: tuple[int, ...]) -> np.ndarray:
         raise ValueError(f"dout must have the shape of the forward output {tuple(out_shape)}, "
                          f"got {dout.shape}")
     return dout
+
+
+def as_float(value, name: str, low: float = -np.inf, high: float = np.inf, *,
+             low_open: bool = False, high_open: bool = False) -> float:
+    r"""Return ``value`` as a Python float, checking it is a finite real in the interval.
+
+    ``low_open``/``high_open`` exclude the end points, so a learning rate is checked with
+    ``as_float(lr, "learning_rate", 0, low_open=True)`` (that is, :math:`(0, \infty)`).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    number = float(value)
+    too_low = number <= low if low_open else number < low
+    too_high = number >= high if high_open else number > high
+    if not np.isfinite(number) or too_low or too_high:
+        interval = (f"{'(' if low_open or low == -np.inf else '['}{low:g}, "
+                    f"{high:g}{')' if high_open or high == np.inf else ']'}")
+        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
+    return number
