@@ -3,6 +3,7 @@ r"""Open a page of the built book in Chromium and record what a reader would run
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -44,6 +45,14 @@ class SliderReport:
 
 
 @dataclass
+class QuizReport:
+    question: str
+    kind: str
+    rejects_wrong: bool
+    accepts_right: bool
+
+
+@dataclass
 class PageReport:
     external_requests: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
@@ -56,6 +65,7 @@ class PageReport:
     widget_placeholders: int = 0
     widgets_rendered: int = 0
     sliders: list[SliderReport] = field(default_factory=list)
+    quizzes: list[QuizReport] = field(default_factory=list)
 
 
 _reports: dict[str, PageReport] = {}
@@ -106,6 +116,8 @@ def _inspect(browser, base_url: str, page_name: str) -> PageReport:
     page.screenshot(path=str(shot), full_page=True)
     report.sliders = [_move_slider(page, handle) for handle in page.query_selector_all(
         ".widget-subarea .noUi-handle")]
+    report.quizzes = [_answer_question(page, wrapper)
+                      for wrapper in page.query_selector_all("div[data-numquestions] .Quiz")]
     context.close()
     return report
 
@@ -132,3 +144,37 @@ def _move_slider(page, handle) -> SliderReport:
         page.keyboard.press("ArrowRight")
         frames.add(hashlib.sha1(handle.evaluate(VISIBLE_FRAME_JS).encode()).hexdigest())
     return SliderReport(label=label.strip(), steps=steps, frames_seen=len(frames))
+
+
+def _feedback(wrapper) -> str:
+    return wrapper.eval_on_selector(".Feedback", "f => f.className")
+
+
+def _answer_question(page, wrapper) -> QuizReport:
+    r"""Give one quiz question a wrong answer, then the right one; read the feedback."""
+    wrapper.scroll_into_view_if_needed()
+    kind = wrapper.evaluate("w => w.firstElementChild.className")
+    question = wrapper.evaluate("w => w.firstElementChild.textContent.slice(0, 80)")
+    if kind == "NumericQn":
+        field = wrapper.query_selector(".Input-text")
+        answers = json.loads(field.get_attribute("data-answers"))
+        right = next(a for a in answers if a.get("correct"))
+        value = (right["value"] if right["type"] == "value" else sum(right["range"]) / 2)
+        attempts = [(field, 1e6 + abs(value)), (field, value)]
+        outcomes = []
+        for target, number in attempts:
+            target.fill(repr(number))
+            target.press("Enter")
+            page.wait_for_timeout(100)
+            outcomes.append(_feedback(wrapper).split())
+    else:
+        wrong = wrapper.query_selector('.MCButton[data-correct="false"]')
+        right = wrapper.query_selector('.MCButton[data-correct="true"]')
+        outcomes = []
+        for button in (wrong, right):
+            button.click()
+            page.wait_for_timeout(100)
+            outcomes.append(_feedback(wrapper).split())
+    return QuizReport(question=question, kind=kind,
+                      rejects_wrong="incorrect" in outcomes[0],
+                      accepts_right="correct" in outcomes[1] and "incorrect" not in outcomes[1])

@@ -4,7 +4,8 @@ Every page of ``_build/html`` is opened with every request to another host abort
 counted. A page passes when it has no console error, no page error, no failed or external
 request, no broken image, every image in the text has alt text, and every math element was
 typeset by MathJax without an error. Each kernel-free slider is moved and the frame it
-shows must change. A screenshot of each page lands in ``_build/screenshots/`` for a
+shows must change; each quiz question is answered wrongly, then rightly, and its feedback
+must say so. A screenshot of each page lands in ``_build/screenshots/`` for a
 person to look at.
 """
 
@@ -48,3 +49,13 @@ def test_every_slider_changes_its_frame(browser, server, page_name):
         assert slider.frames_seen > 1, (
             f"slider {slider.label!r}: moving it through {slider.steps} steps showed "
             f"{slider.frames_seen} distinct frame(s)")
+
+
+@pytest.mark.parametrize("page_name", PAGES)
+def test_every_quiz_rejects_a_wrong_answer_and_accepts_the_right_one(browser, server, page_name):
+    report = open_page(browser, server, page_name)
+    if page_name.startswith("chapters/"):
+        assert len(report.quizzes) >= 3, f"a chapter has a quiz of 3-5 questions, found {len(report.quizzes)}"
+    for quiz in report.quizzes:
+        assert quiz.rejects_wrong, f"{quiz.kind} {quiz.question!r} accepted a wrong answer"
+        assert quiz.accepts_right, f"{quiz.kind} {quiz.question!r} rejected the right answer"
