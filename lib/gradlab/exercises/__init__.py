@@ -12,10 +12,12 @@ truthy only when the answer is correct::
 
 from ._framework import Feedback
 from .cross_entropy_exercises import check_ce_grad_logits, check_ce_grad_probs, check_cross_entropy
+from .mlp_exercises import check_linear_backward, check_mlp_gradients, check_tanh_backward
 from .softmax_exercises import check_softmax, check_softmax_jacobian, check_softmax_vjp
 
 __all__ = [
     "Feedback",
     "check_softmax", "check_softmax_jacobian", "check_softmax_vjp",
     "check_cross_entropy", "check_ce_grad_probs", "check_ce_grad_logits",
+    "check_linear_backward", "check_tanh_backward", "check_mlp_gradients",
 ]

@@ -8,7 +8,8 @@ finds, in this order:
 
 1. ``NotImplementedError``: the exercise is not attempted yet;
 2. any other exception (never propagated to the notebook);
-3. ``None``, a list or tuple instead of an array, a non-numeric result;
+3. ``None``, a list or tuple instead of an array, a non-numeric result (for an
+   exercise that returns several arrays: not the tuple or dict of them it expects);
 4. an input changed in place;
 5. the wrong shape, ``nan``/``inf`` where the answer is finite, wrong values.
 
@@ -17,6 +18,10 @@ that case; if so, the mistake's explanation is the feedback. Otherwise the messa
 names the case and, for values, the largest difference and where it is. It never shows
 the reference code or the reference arrays. Where the exercise is a gradient, a correct
 answer is also compared with central differences (:mod:`gradlab.gradcheck`).
+
+An exercise whose function returns several arrays (``dx, dw, db = ...`` or a dict of
+gradients) names them in ``parts``; each is then checked in turn, and messages name the
+part that is wrong.
 """
 
 from __future__ import annotations
@@ -62,7 +67,8 @@ class Case:
 
     ``nonfinite_hint`` explains what goes wrong when an answer is ``nan`` or ``inf`` on
     this case (for large logits: the overflow and its fix). ``numerical``, when given,
-    returns the central-difference gradient that the answer must match on this case.
+    returns the central-difference gradient that the answer must match on this case (for
+    an exercise with ``parts``, a tuple of them in the order of ``parts``).
     """
 
     description: str
@@ -85,6 +91,8 @@ class Exercise:
 
     ``arg_names`` name the inputs in messages; ``returns`` is ``"array"`` or
     ``"scalar"``; ``scalar_hint`` explains a result that should be one number but is not.
+    A function that returns several arrays has ``returns="tuple"`` (a tuple in the order
+    of ``parts``) or ``returns="dict"`` (a dict with the keys ``parts``).
     """
 
     name: str
@@ -94,6 +102,7 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = ()
     returns: str = "array"
     scalar_hint: str = ""
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,48 @@ def _same(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
 
+def _numbers_in_parts(exercise: Exercise, result) -> tuple[list[np.ndarray] | None, str]:
+    r"""A tuple or dict result as one float array per part, or None and what is wrong."""
+    names = exercise.parts
+    listed = ", ".join(names)
+    if exercise.returns == "dict":
+        if not isinstance(result, dict):
+            return None, (f"your function returns {type(result).__name__}, but a dict with "
+                          f"the keys {listed} is expected.")
+        missing = [name for name in names if name not in result]
+        if missing:
+            found = ", ".join(repr(key) for key in result) or "none"
+            return None, (f"the dict your function returns has no key {missing[0]!r} (its "
+                          f"keys: {found}); it needs the keys {listed}.")
+        values = [result[name] for name in names]
+    else:
+        if not isinstance(result, (tuple, list)) or len(result) != len(names):
+            what = (f"{len(result)} values" if isinstance(result, (tuple, list))
+                    else f"a single {type(result).__name__}")
+            return None, (f"your function returns {what}, but {len(names)} are expected: "
+                          f"return {listed}, in this order.")
+        values = list(result)
+    arrays = [_as_numbers(value) for value in values]
+    for name, value, array in zip(names, values, arrays):
+        if array is None:
+            return None, f"{name} is {type(value).__name__}, but an array of floats is expected."
+    return arrays, ""
+
+
+def _outcome(exercise: Exercise, result):
+    r"""``result`` as numbers: an array, a list of arrays (one per part), or None."""
+    if exercise.parts:
+        return _numbers_in_parts(exercise, result)[0]
+    return _as_numbers(result)
+
+
+def _same_outcome(a, b, rtol: float, atol: float) -> bool:
+    if isinstance(a, list) or isinstance(b, list):
+        return (isinstance(a, list) and isinstance(b, list) and len(a) == len(b)
+                and all(_same(x, y, rtol, atol) for x, y in zip(a, b)))
+    return _same(a, b, rtol, atol)
+
+
 def _matching_mistake(exercise: Exercise, case: Case, outcome) -> Mistake | None:
     r"""The first known mistake whose outcome on ``case`` is the student's outcome."""
     for mistake in exercise.mistakes:
@@ -142,8 +193,8 @@ def _matching_mistake(exercise: Exercise, case: Case, outcome) -> Mistake | None
             continue
         if isinstance(wrong, _Raised):
             continue
-        wrong = _as_numbers(wrong)
-        if wrong is not None and _same(outcome, wrong, MISTAKE_RTOL, MISTAKE_ATOL):
+        wrong = _outcome(exercise, wrong)
+        if wrong is not None and _same_outcome(outcome, wrong, MISTAKE_RTOL, MISTAKE_ATOL):
             return mistake
     return None
 
@@ -167,6 +218,13 @@ def _raised_hint(raised: _Raised) -> str:
     if "could not be broadcast" in raised.text:
         return ("Hint: a sum or max over one axis drops that axis; keepdims=True keeps it "
                 "with length 1 so the result broadcasts back over the rows.")
+    if "mismatch in its core dimension" in raised.text or "not aligned" in raised.text:
+        return ("Hint: the inner sizes of a matrix product must agree. Write down the shape "
+                "of each factor and of the result (a gradient has the shape of its input): "
+                "that shows which factor to transpose.")
+    if "empty sequence" in raised.text or "zero-size array" in raised.text:
+        return ("Hint: a window came out empty, so it starts past the edge of the input: "
+                "check where each window starts (stride, padding, which axis is which).")
     if raised.kind == "IndexError":
         return "Hint: check that each index runs over the right axis (N rows, C columns)."
     return ""
@@ -176,22 +234,26 @@ def _describe_index(index: tuple) -> str:
     return "[" + ", ".join(str(int(i)) for i in index) + "]"
 
 
-def _value_message(case: Case, received: np.ndarray, expected: np.ndarray) -> str:
+def _value_message(case: Case, received: np.ndarray, expected: np.ndarray,
+                   part: str = "") -> str:
     if received.ndim == 0:
-        return (f"on {case.description}, your function returns {float(received):.6g} "
+        what = f"{part} is" if part else "your function returns"
+        return (f"on {case.description}, {what} {float(received):.6g} "
                 f"but the answer is {float(expected):.6g}.")
     difference = np.abs(received - expected)
     index = np.unravel_index(int(np.argmax(difference)), difference.shape)
-    return (f"on {case.description}, entry {_describe_index(index)} is "
+    of = f" of {part}" if part else ""
+    return (f"on {case.description}, entry {_describe_index(index)}{of} is "
             f"{received[index]:.6g} but should be {expected[index]:.6g} "
             f"(the largest difference, {difference[index]:.3g}).")
 
 
-def _nonfinite_message(case: Case, received: np.ndarray) -> str:
+def _nonfinite_message(case: Case, received: np.ndarray, part: str = "") -> str:
     bad = ~np.isfinite(received)
     index = np.unravel_index(int(np.argmax(bad)), bad.shape)
     what = "nan" if np.isnan(received[index]) else f"{float(received[index])}"
-    located = f" at {_describe_index(index)}" if received.ndim else ""
+    located = (f" in {part}" if part else "") + (
+        f" at {_describe_index(index)}" if received.ndim else "")
     hint = case.nonfinite_hint or ("Look for an exponential that overflows, a log of 0 or "
                                   "a division by 0.")
     return f"on {case.description}, your function returns {what}{located}.\n{hint}"
@@ -210,6 +272,8 @@ def _problem(exercise: Exercise, case: Case, result, after: tuple,
                 + (f"\n{hint}" if hint else "")), None
     if result is None:
         return "your function returns None: did you forget `return`?", None
+    if exercise.parts:
+        return _problem_in_parts(exercise, case, result, after, expected)
     wanted = "an array" if exercise.returns == "array" else "a single number"
     if isinstance(result, (list, tuple)):
         fix = ("build the result with numpy operations, or convert it with np.asarray(...)"
@@ -221,13 +285,9 @@ def _problem(exercise: Exercise, case: Case, result, after: tuple,
         dtype = f" of dtype {result.dtype}" if isinstance(result, np.ndarray) else ""
         return (f"your function returns {type(result).__name__}{dtype}, but {wanted} of "
                 f"floats is expected."), None
-    for name, before, now in zip(exercise.arg_names, case.inputs, after):
-        if isinstance(before, np.ndarray) and not (
-                isinstance(now, np.ndarray) and now.shape == before.shape
-                and np.array_equal(now, before, equal_nan=True)):
-            return (f"your function changed its input {name} in place; work on a copy "
-                    f"(write {name} = {name} - m rather than {name} -= m, or start from "
-                    f"{name}.copy()).", received)
+    changed = _changed_input(exercise, case, after)
+    if changed:
+        return changed, received
     if received.shape == expected.shape and _same(received, expected, RTOL, ATOL):
         return "", received
     mistake = _matching_mistake(exercise, case, received)
@@ -242,6 +302,54 @@ def _problem(exercise: Exercise, case: Case, result, after: tuple,
     if np.all(np.isfinite(expected)) and not np.all(np.isfinite(received)):
         return _nonfinite_message(case, received), received
     return _value_message(case, received, expected), received
+
+
+def _changed_input(exercise: Exercise, case: Case, after: tuple) -> str:
+    for name, before, now in zip(exercise.arg_names, case.inputs, after):
+        if isinstance(before, np.ndarray) and not (
+                isinstance(now, np.ndarray) and now.shape == before.shape
+                and np.array_equal(now, before, equal_nan=True)):
+            return (f"your function changed its input {name} in place; work on a copy "
+                    f"(write {name} = {name} - m rather than {name} -= m, or start from "
+                    f"{name}.copy()).")
+    return ""
+
+
+def _problem_in_parts(exercise: Exercise, case: Case, result, after: tuple,
+                      expected: list[np.ndarray]) -> tuple[str, list[np.ndarray] | None]:
+    r""":func:`_problem` for a function that returns several arrays (``exercise.parts``)."""
+    received, message = _numbers_in_parts(exercise, result)
+    if message:
+        return message, None
+    changed = _changed_input(exercise, case, after)
+    if changed:
+        return changed, received
+    if _same_outcome(received, expected, RTOL, ATOL):
+        return "", received
+    mistake = _matching_mistake(exercise, case, received)
+    if mistake:
+        return mistake.message, received
+    pairs = list(zip(exercise.parts, received, expected))
+    for name, part, answer in pairs:  # shapes first: a wrong shape says more than a value
+        if part.shape != answer.shape:
+            return (f"on {case.description}, expected shape {answer.shape} for {name}, got "
+                    f"{part.shape}.\n{_shape_hint(answer.shape, part.shape)}"), received
+    name, part, answer = next(pair for pair in pairs if not _same(*pair[1:], RTOL, ATOL))
+    if np.all(np.isfinite(answer)) and not np.all(np.isfinite(part)):
+        return _nonfinite_message(case, part, name), received
+    return _value_message(case, part, answer, name), received
+
+
+def _expected(exercise: Exercise, answer):
+    if exercise.parts:
+        return _numbers_in_parts(exercise, answer)[0]
+    return np.asarray(answer, dtype=np.float64)
+
+
+def _rel_errors(received, numerical) -> list[float]:
+    if isinstance(received, list):
+        return [rel_error(part, gradient) for part, gradient in zip(received, numerical)]
+    return [rel_error(received, numerical)]
 
 
 def check(exercise: Exercise, fn) -> Feedback:
@@ -259,13 +367,12 @@ def check(exercise: Exercise, fn) -> Feedback:
                                            "code and run this cell again.")
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            expected = np.asarray(exercise.reference(*copy.deepcopy(case.inputs)),
-                                  dtype=np.float64)
+            expected = _expected(exercise, exercise.reference(*copy.deepcopy(case.inputs)))
         message, received = _problem(exercise, case, result, after, expected)
         if message:
             return Feedback(NOT_YET, message)
         if case.numerical is not None:
-            errors.append(rel_error(received, case.numerical()))
+            errors.extend(_rel_errors(received, case.numerical()))
     count = len(exercise.cases)
     if not errors:
         return Feedback(CORRECT, f"matches the reference on {count} inputs.")
