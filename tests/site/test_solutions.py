@@ -25,17 +25,15 @@ def is_solution(cell: dict) -> bool:
 
 
 def solution_lines() -> list[str]:
-    r"""Distinctive lines of the solutions: long, and not also in the exercise's own cells
-    (a solution repeats the signature of its stub)."""
-    lines = []
-    for notebook in sorted((ROOT / "exercises").glob("*.ipynb")):
-        cells = json.loads(notebook.read_text())["cells"]
-        elsewhere = "\n".join("".join(c["source"]) for c in cells if not is_solution(c))
-        for cell in filter(is_solution, cells):
-            lines += [line.strip() for line in "".join(cell["source"]).splitlines()
-                      if len(line.strip()) >= 25 and line.strip() not in elsewhere
-                      and not line.strip().startswith(FENCE_OR_DIRECTIVE)]
-    return lines
+    r"""Distinctive lines of the solutions: long, and not also outside a solution anywhere in
+    the book (a solution repeats the signature of its stub, or a line of its chapter)."""
+    notebooks = sorted(ROOT.glob("chapters/*.ipynb")) + sorted(ROOT.glob("exercises/*.ipynb"))
+    cells = [cell for path in notebooks for cell in json.loads(path.read_text())["cells"]]
+    elsewhere = "\n".join("".join(c["source"]) for c in cells if not is_solution(c))
+    return [line.strip() for cell in filter(is_solution, cells)
+            for line in "".join(cell["source"]).splitlines()
+            if len(line.strip()) >= 25 and line.strip() not in elsewhere
+            and not line.strip().startswith(FENCE_OR_DIRECTIVE)]
 
 
 def site_text(site: Path) -> str:

@@ -13,11 +13,15 @@ truthy only when the answer is correct::
 from ._framework import Feedback
 from .cross_entropy_exercises import check_ce_grad_logits, check_ce_grad_probs, check_cross_entropy
 from .mlp_exercises import check_linear_backward, check_mlp_gradients, check_tanh_backward
+from .pooling_exercises import (check_avg_pool1d_jacobian, check_avg_pool2d_grad,
+                                check_max_pool1d_grad, check_max_pool2d_grad)
 from .softmax_exercises import check_softmax, check_softmax_jacobian, check_softmax_vjp
 
 __all__ = [
     "Feedback",
     "check_softmax", "check_softmax_jacobian", "check_softmax_vjp",
     "check_cross_entropy", "check_ce_grad_probs", "check_ce_grad_logits",
+    "check_avg_pool1d_jacobian", "check_max_pool1d_grad", "check_avg_pool2d_grad",
+    "check_max_pool2d_grad",
     "check_linear_backward", "check_tanh_backward", "check_mlp_gradients",
 ]
