@@ -11,6 +11,8 @@ truthy only when the answer is correct::
 """
 
 from ._framework import Feedback
+from .conv_exercises import (check_conv1d_jacobian, check_conv2d_db, check_conv2d_dw,
+                             check_conv2d_dx)
 from .cross_entropy_exercises import check_ce_grad_logits, check_ce_grad_probs, check_cross_entropy
 from .mlp_exercises import check_linear_backward, check_mlp_gradients, check_tanh_backward
 from .pooling_exercises import (check_avg_pool1d_jacobian, check_avg_pool2d_grad,
@@ -23,5 +25,6 @@ __all__ = [
     "check_cross_entropy", "check_ce_grad_probs", "check_ce_grad_logits",
     "check_avg_pool1d_jacobian", "check_max_pool1d_grad", "check_avg_pool2d_grad",
     "check_max_pool2d_grad",
+    "check_conv1d_jacobian", "check_conv2d_db", "check_conv2d_dw", "check_conv2d_dx",
     "check_linear_backward", "check_tanh_backward", "check_mlp_gradients",
 ]
