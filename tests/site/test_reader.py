@@ -11,6 +11,7 @@ r"""What a reader does beyond reading: search, dark mode, a phone, and following
 from __future__ import annotations
 
 import html.parser
+import json
 import io
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -123,3 +124,17 @@ def test_internal_links_resolve():
                 if unquote(url.fragment) not in ids:
                     broken.append(f"{page.relative_to(SITE)} -> {href} (no such anchor)")
     assert not broken, "broken internal links:\n" + "\n".join(broken[:20])
+
+
+EXERCISE_PAGES = sorted(p for p in (SITE / "exercises").glob("*.html"))
+
+
+@pytest.mark.parametrize("page", EXERCISE_PAGES, ids=lambda p: p.name)
+def test_exercise_pages_offer_their_notebook_for_download(page):
+    downloads = [href for href in _parse(page).hrefs if href.endswith(".ipynb") and "_sources" in href]
+    assert downloads, f"{page.name} has no .ipynb download link"
+    notebook = (page.parent / downloads[0]).resolve()
+    assert notebook.name == page.with_suffix(".ipynb").name
+    cells = json.loads(notebook.read_text())["cells"]
+    assert any("NotImplementedError" in "".join(cell["source"]) for cell in cells), \
+        "the downloaded notebook should hold the exercise stubs"
