@@ -11,6 +11,7 @@ from . import (
     conv,
     data,
     gradcheck,
+    layers,
     linear,
     losses,
     mlp,

@@ -11,6 +11,8 @@ truthy only when the answer is correct::
 """
 
 from ._framework import Feedback
+from .capstone_exercises import (check_accuracy, check_relu_backward, check_sgd_step,
+                                 watch_the_loss)
 from .conv_exercises import (check_conv1d_jacobian, check_conv2d_db, check_conv2d_dw,
                              check_conv2d_dx)
 from .cross_entropy_exercises import check_ce_grad_logits, check_ce_grad_probs, check_cross_entropy
@@ -27,4 +29,5 @@ __all__ = [
     "check_max_pool2d_grad",
     "check_conv1d_jacobian", "check_conv2d_db", "check_conv2d_dw", "check_conv2d_dx",
     "check_linear_backward", "check_tanh_backward", "check_mlp_gradients",
+    "check_relu_backward", "check_accuracy", "check_sgd_step", "watch_the_loss",
 ]
