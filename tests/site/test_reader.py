@@ -138,3 +138,18 @@ def test_exercise_pages_offer_their_notebook_for_download(page):
     cells = json.loads(notebook.read_text())["cells"]
     assert any("NotImplementedError" in "".join(cell["source"]) for cell in cells), \
         "the downloaded notebook should hold the exercise stubs"
+
+
+NOTEBOOK_PAGES = sorted(SITE.glob("chapters/*.html")) + EXERCISE_PAGES
+LAUNCHERS = {"Binder": "mybinder.org/v2/gh/", "JupyterHub": "/hub/user-redirect/git-pull?repo=",
+             "Colab": "colab.research.google.com/github/"}
+
+
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=lambda p: p.relative_to(SITE).as_posix())
+def test_notebook_pages_have_the_three_launch_buttons(page):
+    notebook = page.relative_to(SITE).with_suffix(".ipynb").as_posix()
+    hrefs = [unquote(href) for href in _parse(page).hrefs]
+    for launcher, marker in LAUNCHERS.items():
+        assert any(marker in href and href.rstrip("/").endswith(notebook) or
+                   marker in href and f"{notebook}&" in href for href in hrefs), \
+            f"{page.name}: no {launcher} button opening {notebook}"
