@@ -95,8 +95,9 @@ chromium:
 lock:
 	rm -rf _lock && $(PYTHON) -m venv _lock
 	_lock/bin/pip install --quiet jupyter-book==1.0.4.post1 numpy matplotlib ipywidgets ipykernel \
-	  nbval pytest hypothesis playwright jupyterquiz sphinx-exercise scikit-learn tqdm
-	_lock/bin/pip freeze | sed '1i # The one place where every Python dependency is pinned (make lock).' > binder/requirements.txt
+	  nbval pytest hypothesis playwright jupyterquiz sphinx-exercise scikit-learn tqdm jupyterlab
+	{ sed -n 1,3p binder/requirements.txt; _lock/bin/pip freeze; } > _lock/requirements.txt
+	mv _lock/requirements.txt binder/requirements.txt
 	rm -rf _lock
 
 clean:
