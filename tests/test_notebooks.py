@@ -80,3 +80,10 @@ def test_each_chapter_links_to_its_exercises(chapter):
                      if cell.cell_type == "markdown")
     assert f"../exercises/{chapter.name}" in text
     assert (ROOT / "exercises" / chapter.name).exists()
+
+
+@pytest.mark.parametrize("package", ["jupyterlab", "ipykernel", "ipywidgets", "jupyterquiz"])
+def test_the_environment_can_open_the_notebooks(package):
+    import importlib.util
+
+    assert importlib.util.find_spec(package), f"{package} is not installed: add it to binder/requirements.txt"
