@@ -28,7 +28,7 @@ from typing import Iterable
 import numpy as np
 
 from ._validate import as_float, as_float_array, as_int
-from .activations import relu_backward, relu_forward
+from .activations import relu_backward, relu_forward, tanh_backward, tanh_forward
 from .conv import conv2d_backward, conv2d_forward
 from .linear import linear_backward, linear_forward
 from .losses import cross_entropy_backward, cross_entropy_forward
@@ -144,6 +144,20 @@ class ReLU(Layer):
 
     def backward(self, dout) -> np.ndarray:
         return relu_backward(dout, self._cache())
+
+
+class Tanh(Layer):
+    r"""Elementwise :math:`\tanh(x)`; its gradient is ``dout`` times :math:`1 - \tanh^2(x)`.
+
+    Wraps :func:`gradlab.activations.tanh_forward` and ``tanh_backward``. Shapes: any.
+    """
+
+    def forward(self, x) -> np.ndarray:
+        out, self.cache = tanh_forward(x)
+        return out
+
+    def backward(self, dout) -> np.ndarray:
+        return tanh_backward(dout, self._cache())
 
 
 class MaxPool2d(Layer):
@@ -306,24 +320,32 @@ class SoftmaxCrossEntropy:
 
 
 class SGD:
-    r"""Mini-batch gradient descent with momentum on the parameters of ``layers``.
+    r"""Mini-batch gradient descent with momentum and weight decay on the parameters of ``layers``.
 
     .. math::
 
-        v \leftarrow \mu v - \eta\, \frac{\partial L}{\partial \theta}, \qquad
+        g = \frac{\partial L}{\partial \theta} + \lambda \theta, \qquad
+        v \leftarrow \mu v - \eta\, g, \qquad
         \theta \leftarrow \theta + v
 
-    with learning rate :math:`\eta` and momentum :math:`\mu` (:math:`\mu = 0`: plain SGD,
-    :math:`\theta \leftarrow \theta - \eta\, \partial L/\partial \theta`); the velocity
-    :math:`v` starts at 0. The same rule as :func:`gradlab.mlp.train_mlp`. Parameters are
-    updated in place, so a copy taken earlier (``w.copy()``) is a snapshot.
+    with learning rate :math:`\eta`, momentum :math:`\mu` and weight decay :math:`\lambda`.
+    The term :math:`\lambda \theta` is the gradient of the penalty
+    :math:`\tfrac{\lambda}{2} \lVert \theta \rVert^2` added to the loss (L2
+    regularisation); like PyTorch's ``SGD``, it applies to every parameter, biases included.
+    With :math:`\mu = 0` and :math:`\lambda = 0` this is plain SGD,
+    :math:`\theta \leftarrow \theta - \eta\, \partial L/\partial \theta`; the velocity
+    :math:`v` starts at 0. Without weight decay it is the rule of
+    :func:`gradlab.mlp.train_mlp`. ``learning_rate`` is an attribute that may be changed
+    between steps (a learning-rate schedule). Parameters are updated in place, so a copy
+    taken earlier (``w.copy()``) is a snapshot; ``grads`` are left as they were.
     """
 
     def __init__(self, layers: Iterable[Layer], learning_rate: float,
-                 momentum: float = 0.0) -> None:
+                 momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         self.layers = list(layers)
         self.learning_rate = as_float(learning_rate, "learning_rate", 0, low_open=True)
         self.momentum = as_float(momentum, "momentum", 0, 1, high_open=True)
+        self.weight_decay = as_float(weight_decay, "weight_decay", 0)
         self.velocity = [{key: np.zeros_like(value) for key, value in layer.params.items()}
                          for layer in self.layers]
 
@@ -334,5 +356,6 @@ class SGD:
     def step(self) -> None:
         for layer, velocity in zip(self.layers, self.velocity):
             for key, value in layer.params.items():
-                velocity[key] = self.momentum * velocity[key] - self.learning_rate * layer.grads[key]
+                grad = layer.grads[key] + self.weight_decay * value
+                velocity[key] = self.momentum * velocity[key] - self.learning_rate * grad
                 value += velocity[key]
