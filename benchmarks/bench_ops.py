@@ -2,6 +2,7 @@ r"""Speed of gradlab's convolution, pooling and softmax backward passes (``make 
 
 Every timing is the best of several repeats after one warm-up call, with
 ``time.perf_counter``; the best, not the mean, because other processes only ever add time.
+Each library is timed in its own block, never interleaved with the other.
 Each "forward+backward" row times one forward pass and one backward pass together.
 
 When PyTorch is importable, the same shapes run through ``torch.nn.functional`` in float64
@@ -10,8 +11,8 @@ gradlab / torch is printed: below 1 means gradlab is faster. PyTorch is never a 
 to compare, install it into the environment by hand (``.venv/bin/pip install torch``).
 
 The convolution rows also report the arithmetic rate: forward, dw and dx each cost
-2*N*F*C*HH*WW*H'*W' floating-point operations (one matrix product each), and the rate is
-compared with this machine's float64 matrix-product peak, measured on 1024 x 1024 matrices.
+2*N*F*C*HH*WW*H'*W' floating-point operations, and the rate is compared with this
+machine's float64 matrix-product peak, measured on 1024 x 1024 matrices.
 """
 
 from __future__ import annotations
@@ -35,44 +36,56 @@ POOL_SETTINGS = [(2, 2, 0), (3, 2, 1)]  # kernel_size, stride, padding
 SOFTMAX_SIZES = [10, 100, 1000, 4000]
 
 
-def best_times(*steps, repeats: int = REPEATS) -> list[float]:
-    r"""The shortest of ``repeats`` runs of each step, in seconds, after one warm-up run each.
+def best_time(step, repeats: int = REPEATS) -> float:
+    r"""The shortest of ``repeats`` runs of ``step()``, in seconds, after a pause and a warm-up.
 
-    The steps run in turns (a, b, a, b, ...), so that a burst of load from another
-    process slows both sides of a comparison alike.
+    The pause lets the worker threads of the library timed before (OpenBLAS, OpenMP) stop
+    spinning, so that they do not compete with this one for the cores.
     """
-    for step in steps:
-        step()
-    best = [float("inf")] * len(steps)
+    time.sleep(0.3)
+    step()
+    best = float("inf")
     for _ in range(repeats):
-        for i, step in enumerate(steps):
-            start = time.perf_counter()
-            step()
-            best[i] = min(best[i], time.perf_counter() - start)
+        start = time.perf_counter()
+        step()
+        best = min(best, time.perf_counter() - start)
     return best
 
 
 def blas_threads() -> int:
+    r"""How many threads numpy's BLAS uses (threadpoolctl when available, else the cores)."""
     try:
         from threadpoolctl import threadpool_info
-        return max(info["num_threads"] for info in threadpool_info()) or os.cpu_count() or 1
-    except (ImportError, ValueError):
+    except ImportError:
         return os.cpu_count() or 1
+    blas = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    return max(blas, default=os.cpu_count() or 1)
 
 
 def gemm_rate() -> float:
     r"""This machine's float64 matrix-product rate in FLOP/s (best of 5, 1024 x 1024)."""
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((1024, 1024)), rng.standard_normal((1024, 1024))
-    return 2 * 1024 ** 3 / best_times(lambda: a @ b, repeats=5)[0]
+    return 2 * 1024 ** 3 / best_time(lambda: a @ b, repeats=5)
 
 
-def load_torch():
+def settle_allocator() -> None:
+    r"""Allocate and free one large block, as any longer-running program soon does.
+
+    Until a process has freed a large block, glibc hands freed memory straight back to the
+    operating system, and the next call of an op faults it in again page by page (on a
+    virtual machine, microseconds per page: as long as the convolution itself). Freeing a
+    24 MB block raises glibc's thresholds so that both libraries run in the steady state.
+    """
+    np.empty(3 * 2 ** 20)
+
+
+def load_torch(threads: int):
     try:
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(blas_threads())
+    torch.set_num_threads(threads)
     return torch
 
 
@@ -110,6 +123,16 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1e3:.2f}"
 
 
+def timed_row(name, forward, backward, arrays, dout, torch, torch_name, **params):
+    r"""[name, gradlab ms, torch ms, ratio] for one forward+backward on the same arrays."""
+    ours = best_time(gradlab_step(forward, backward, arrays, dout, **params))
+    if torch is None:
+        return [name, ms(ours), "-", "-"], ours
+    function = getattr(torch.nn.functional, torch_name)
+    theirs = best_time(torch_step(torch, function, arrays, dout, **params))
+    return [name, ms(ours), ms(theirs), f"{ours / theirs:.2f}"], ours
+
+
 def spatial_table(torch, peak: float) -> None:
     rng = np.random.default_rng(0)
     rows = []
@@ -117,18 +140,13 @@ def spatial_table(torch, peak: float) -> None:
         x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
         b = rng.standard_normal(w_shape[0])
         out, _ = conv.conv2d_forward(x, w, b, stride, padding)
-        dout = rng.standard_normal(out.shape)
-        steps = [gradlab_step(conv.conv2d_forward, conv.conv2d_backward, (x, w, b), dout,
-                              stride=stride, padding=padding)]
-        if torch is not None:
-            steps.append(torch_step(torch, torch.nn.functional.conv2d, (x, w, b), dout,
-                                    stride=stride, padding=padding))
-        times = best_times(*steps)
-        n, f, out_h, out_w = out.shape
-        flops = 3 * 2 * n * f * w_shape[1] * w_shape[2] * w_shape[3] * out_h * out_w
-        rate = flops / times[0]
         name = f"conv2d x{x_shape} w{w_shape[2:]}x{w_shape[0]} s{stride} p{padding}"
-        rows.append(row(name, *times) + [f"{rate / 1e9:.0f}", f"{rate / peak:.0%}"])
+        row, seconds = timed_row(name, conv.conv2d_forward, conv.conv2d_backward, (x, w, b),
+                                 rng.standard_normal(out.shape), torch, "conv2d",
+                                 stride=stride, padding=padding)
+        n, f, out_h, out_w = out.shape
+        rate = 3 * 2 * n * f * w_shape[1] * w_shape[2] * w_shape[3] * out_h * out_w / seconds
+        rows.append(row + [f"{rate / 1e9:.0f}", f"{rate / peak:.0%}"])
     x = rng.standard_normal(POOL_INPUT)
     for kind in ("max", "avg"):
         forward = getattr(pooling, f"{kind}_pool2d_forward")
@@ -136,21 +154,12 @@ def spatial_table(torch, peak: float) -> None:
         for kernel_size, stride, padding in POOL_SETTINGS:
             params = dict(kernel_size=kernel_size, stride=stride, padding=padding)
             out, _ = forward(x, **params)
-            dout = rng.standard_normal(out.shape)
-            steps = [gradlab_step(forward, backward, (x,), dout, **params)]
-            if torch is not None:
-                function = getattr(torch.nn.functional, f"{kind}_pool2d")
-                steps.append(torch_step(torch, function, (x,), dout, **params))
             name = f"{kind}_pool2d x{POOL_INPUT} k{kernel_size} s{stride} p{padding}"
-            rows.append(row(name, *best_times(*steps)) + ["", ""])
-    print("Forward + backward, float64 (milliseconds, best of %d)" % REPEATS)
+            row, _ = timed_row(name, forward, backward, (x,), rng.standard_normal(out.shape),
+                               torch, f"{kind}_pool2d", **params)
+            rows.append(row + ["", ""])
+    print(f"Forward + backward, float64 (milliseconds, best of {REPEATS})")
     print_table(["op", "gradlab", "torch", "ratio", "GFLOP/s", "of peak"], rows)
-
-
-def row(name: str, ours: float, theirs: float | None = None) -> list[str]:
-    if theirs is None:
-        return [name, ms(ours), "-", "-"]
-    return [name, ms(ours), ms(theirs), f"{ours / theirs:.2f}"]
 
 
 def softmax_table() -> None:
@@ -164,17 +173,19 @@ def softmax_table() -> None:
     for n in SOFTMAX_SIZES:
         z, v = rng.standard_normal(n), rng.standard_normal(n)
         _, cache = softmax_forward(z)
-        vjp, = best_times(lambda: softmax_backward(v, cache))
-        jacobian, = best_times(lambda: v @ softmax_jacobian(z), repeats=5 if n > 1000 else REPEATS)
+        vjp = best_time(lambda: softmax_backward(v, cache))
+        jacobian = best_time(lambda: v @ softmax_jacobian(z), repeats=5 if n > 1000 else REPEATS)
         rows.append([str(n), f"{vjp * 1e6:.1f}", f"{jacobian * 1e6:.1f}", f"{jacobian / vjp:.0f}x"])
     print("Softmax backward for one vector of length n (microseconds)")
     print_table(["n", "VJP s*(v - v.s)", "v @ J (J built)", "VJP faster by"], rows)
 
 
 def main() -> None:
-    torch = load_torch()
+    settle_allocator()
+    threads = blas_threads()  # before importing torch, whose OpenMP threadpoolctl also lists
+    torch = load_torch(threads)
     peak = gemm_rate()
-    print(f"numpy {np.__version__}, BLAS threads: {blas_threads()}, "
+    print(f"numpy {np.__version__}, BLAS threads: {threads}, "
           f"float64 GEMM peak (1024^3): {peak / 1e9:.0f} GFLOP/s")
     print(f"PyTorch {torch.__version__}, threads: {torch.get_num_threads()}" if torch is not None
           else "PyTorch not installed: no comparison column (pip install torch to add it)")

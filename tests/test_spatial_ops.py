@@ -96,7 +96,8 @@ def test_conv2d_by_hand_with_padding_stride_and_bias():
     w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
     out, _ = conv2d_forward(x, w, np.array([0.5]), stride=2, padding=1)
     # padded x has a zero border; windows start at (0, 0), (0, 2), (2, 0), (2, 2)
-    expected = [[4 * 1 + 0.5, 3 * 2 + 4 * 3 + 0.5], [2 * 4 + 4 * 7 + 0.5, 1 * 5 + 2 * 6 + 3 * 8 + 4 * 9 + 0.5]]
+    expected = [[4 * 1 + 0.5, 3 * 2 + 4 * 3 + 0.5],
+                [2 * 4 + 4 * 7 + 0.5, 1 * 5 + 2 * 6 + 3 * 8 + 4 * 9 + 0.5]]
     np.testing.assert_allclose(out[0, 0], expected)
 
 
@@ -120,7 +121,7 @@ def test_avg_pool_divisor_counts_padded_zeros():
 ])
 def test_max_pool_never_picks_the_padding(forward, backward, x, params):
     out, cache = forward(x, **params)
-    assert np.all(out < 0), "an all-negative input must pool to negative values, never to a padded 0"
+    assert np.all(out < 0), "an all-negative input pooled to a padded 0"
     assert np.all(np.isin(out, x)), "every output must be one of the inputs"
     dout = np.arange(1.0, out.size + 1).reshape(out.shape)
     dx = backward(dout, cache)
@@ -214,7 +215,8 @@ def test_conv1d_output_length(batch, channels, filters, axis, loops):
     forward, backward = ((conv1d_forward_loops, conv1d_backward_loops) if loops
                          else (conv1d_forward, conv1d_backward))
     rng = np.random.default_rng(0)
-    x, w = rng.standard_normal((batch, channels, size)), rng.standard_normal((filters, channels, kernel))
+    x = rng.standard_normal((batch, channels, size))
+    w = rng.standard_normal((filters, channels, kernel))
     out, cache = forward(x, w, np.zeros(filters), stride, padding)
     assert out.shape == (batch, filters, expected_length(size, kernel, stride, padding))
     dx, dw, db = backward(np.ones(out.shape), cache)
@@ -261,7 +263,8 @@ def test_pool2d_promotes_integers_to_float64(forward, backward):
 
 @pytest.mark.parametrize("forward, backward, x, w", [
     (conv1d_forward, conv1d_backward, np.arange(10).reshape(1, 2, 5), np.ones((3, 2, 2), int)),
-    (conv2d_forward, conv2d_backward, np.arange(18).reshape(1, 2, 3, 3), np.ones((3, 2, 2, 2), int)),
+    (conv2d_forward, conv2d_backward, np.arange(18).reshape(1, 2, 3, 3),
+     np.ones((3, 2, 2, 2), int)),
     (conv2d_forward_loops, conv2d_backward_loops, np.arange(18).reshape(1, 2, 3, 3),
      np.ones((3, 2, 2, 2), int)),
 ])
@@ -302,62 +305,85 @@ X1, X2 = np.zeros((2, 3, 6)), np.zeros((2, 3, 5, 6))
 W1, W2 = np.zeros((4, 3, 3)), np.zeros((4, 3, 3, 3))
 
 BAD_INPUTS = [
-    # convolution
-    (conv2d_forward, dict(x=X1, w=W2), ValueError, r"x must be a 4-D array of shape \(N, C, H, W\), got shape \(2, 3, 6\)"),
+    # convolution: shapes
+    (conv2d_forward, dict(x=X1, w=W2), ValueError,
+     r"x must be a 4-D array of shape \(N, C, H, W\), got shape \(2, 3, 6\)"),
     (conv2d_forward, dict(x=X2, w=W1), ValueError, r"w must be a 4-D array of shape \(F, C, HH, WW\)"),
     (conv1d_forward, dict(x=X2, w=W1), ValueError, r"x must be a 3-D array of shape \(N, C, L\)"),
     (conv1d_forward, dict(x=X1, w=W2), ValueError, r"w must be a 3-D array of shape \(F, C, K\)"),
-    (conv2d_forward, dict(x=X2, w=np.zeros((4, 4, 3, 3))), ValueError, r"x has C=3 channels but w expects 4"),
-    (conv1d_forward, dict(x=X1, w=np.zeros((4, 2, 3))), ValueError, r"x has C=3 channels but w expects 2"),
-    (conv2d_forward_loops, dict(x=X2, w=np.zeros((4, 4, 3, 3))), ValueError, r"x has C=3 channels but w expects 4"),
-    (conv2d_forward, dict(x=X2, w=W2, b=np.zeros(3)), ValueError, r"b must hold one bias per filter: expected length F=4, got 3"),
+    (conv2d_forward, dict(x=X2, w=np.zeros((4, 4, 3, 3))), ValueError,
+     r"x has C=3 channels but w expects 4"),
+    (conv1d_forward, dict(x=X1, w=np.zeros((4, 2, 3))), ValueError,
+     r"x has C=3 channels but w expects 2"),
+    (conv2d_forward_loops, dict(x=X2, w=np.zeros((4, 4, 3, 3))), ValueError,
+     r"x has C=3 channels but w expects 4"),
+    (conv2d_forward, dict(x=X2, w=W2, b=np.zeros(3)), ValueError,
+     r"b must hold one bias per filter: expected length F=4, got 3"),
     (conv1d_forward, dict(x=X1, w=W1, b=np.zeros(5)), ValueError, r"expected length F=4, got 5"),
     (conv2d_forward, dict(x=X2, w=W2, b=np.zeros((4, 1))), ValueError, r"b must be a 1-D array"),
-    (conv2d_forward, dict(x=X2, w=np.zeros((4, 3, 6, 3))), ValueError, r"kernel_size 6 is larger than the padded height \(5 \+ 2\*0 = 5\)"),
-    (conv2d_forward, dict(x=X2, w=np.zeros((4, 3, 3, 9)), padding=(0, 1)), ValueError, r"kernel_size 9 is larger than the padded width \(6 \+ 2\*1 = 8\)"),
-    (conv1d_forward, dict(x=X1, w=np.zeros((4, 3, 7))), ValueError, r"kernel_size 7 is larger than the padded length"),
+    (conv2d_forward, dict(x=X2, w=np.zeros((4, 3, 6, 3))), ValueError,
+     r"kernel_size 6 is larger than the padded height \(5 \+ 2\*0 = 5\)"),
+    (conv2d_forward, dict(x=X2, w=np.zeros((4, 3, 3, 9)), padding=(0, 1)), ValueError,
+     r"kernel_size 9 is larger than the padded width \(6 \+ 2\*1 = 8\)"),
+    (conv1d_forward, dict(x=X1, w=np.zeros((4, 3, 7))), ValueError,
+     r"kernel_size 7 is larger than the padded length"),
+    # convolution: stride and padding
     (conv2d_forward, dict(x=X2, w=W2, stride=0), ValueError, r"stride must be >= 1, got 0"),
     (conv2d_forward, dict(x=X2, w=W2, stride=(1, 0)), ValueError, r"stride must be >= 1, got 0"),
     (conv1d_forward, dict(x=X1, w=W1, stride=-2), ValueError, r"stride must be >= 1, got -2"),
     (conv2d_forward, dict(x=X2, w=W2, padding=-1), ValueError, r"padding must be >= 0, got -1"),
     (conv1d_forward, dict(x=X1, w=W1, padding=-1), ValueError, r"padding must be >= 0, got -1"),
-    (conv2d_forward, dict(x=X2, w=W2, stride=(1, 1, 1)), ValueError, r"stride must be an int or a pair of ints"),
+    (conv2d_forward, dict(x=X2, w=W2, stride=(1, 1, 1)), ValueError,
+     r"stride must be an int or a pair of ints"),
     (conv2d_forward, dict(x=X2, w=W2, stride=1.5), TypeError, r"stride must be an integer, got 1.5"),
+    # convolution: values and dout
     (conv2d_forward, dict(x=X2.astype(str), w=W2), TypeError, r"x must be a numeric array"),
     (conv2d_forward, dict(x=X2, w=W2.astype(object)), TypeError, r"w must be a numeric array"),
     (conv2d_forward, dict(x=X2, w=W2, b=np.array(["a"] * 4)), TypeError, r"b must be a numeric array"),
-    (conv2d_forward, dict(x=np.full(X2.shape, np.nan), w=W2), ValueError, r"x must contain only finite numbers"),
-    (backward_with(conv2d_forward, conv2d_backward, X2, W2), dict(dout=np.zeros((2, 4, 3, 3))), ValueError,
-     r"dout must have the shape of the forward output \(2, 4, 3, 4\), got \(2, 4, 3, 3\)"),
-    (backward_with(conv1d_forward, conv1d_backward, X1, W1), dict(dout=np.zeros((2, 4, 5))), ValueError,
-     r"dout must have the shape of the forward output \(2, 4, 4\)"),
-    (backward_with(conv2d_forward_loops, conv2d_backward_loops, X2, W2), dict(dout=np.zeros((2, 3, 3, 4))),
-     ValueError, r"dout must have the shape of the forward output \(2, 4, 3, 4\)"),
+    (conv2d_forward, dict(x=np.full(X2.shape, np.nan), w=W2), ValueError,
+     r"x must contain only finite numbers"),
+    (backward_with(conv2d_forward, conv2d_backward, X2, W2), dict(dout=np.zeros((2, 4, 3, 3))),
+     ValueError, r"dout must have the shape of the forward output \(2, 4, 3, 4\), got \(2, 4, 3, 3\)"),
+    (backward_with(conv1d_forward, conv1d_backward, X1, W1), dict(dout=np.zeros((2, 4, 5))),
+     ValueError, r"dout must have the shape of the forward output \(2, 4, 4\)"),
+    (backward_with(conv2d_forward_loops, conv2d_backward_loops, X2, W2),
+     dict(dout=np.zeros((2, 3, 3, 4))), ValueError,
+     r"dout must have the shape of the forward output \(2, 4, 3, 4\)"),
     # pooling
-    (max_pool2d_forward, dict(x=X1, kernel_size=2), ValueError, r"x must be a 4-D array of shape \(N, C, H, W\)"),
-    (avg_pool1d_forward, dict(x=X2, kernel_size=2), ValueError, r"x must be a 3-D array of shape \(N, C, L\)"),
+    (max_pool2d_forward, dict(x=X1, kernel_size=2), ValueError,
+     r"x must be a 4-D array of shape \(N, C, H, W\)"),
+    (avg_pool1d_forward, dict(x=X2, kernel_size=2), ValueError,
+     r"x must be a 3-D array of shape \(N, C, L\)"),
     (avg_pool2d_forward, dict(x=X2, kernel_size=0), ValueError, r"kernel_size must be >= 1, got 0"),
-    (max_pool1d_forward, dict(x=X1, kernel_size=2, stride=0), ValueError, r"stride must be >= 1, got 0"),
-    (max_pool2d_forward, dict(x=X2, kernel_size=2, stride=(2, 0)), ValueError, r"stride must be >= 1, got 0"),
-    (avg_pool2d_forward, dict(x=X2, kernel_size=3, padding=-1), ValueError, r"padding must be >= 0, got -1"),
+    (max_pool1d_forward, dict(x=X1, kernel_size=2, stride=0), ValueError,
+     r"stride must be >= 1, got 0"),
+    (max_pool2d_forward, dict(x=X2, kernel_size=2, stride=(2, 0)), ValueError,
+     r"stride must be >= 1, got 0"),
+    (avg_pool2d_forward, dict(x=X2, kernel_size=3, padding=-1), ValueError,
+     r"padding must be >= 0, got -1"),
     (max_pool2d_forward, dict(x=X2, kernel_size=3, padding=2), ValueError,
      r"padding must be at most kernel_size // 2 = 1 .*got padding 2 for kernel_size 3"),
-    (max_pool1d_forward, dict(x=X1, kernel_size=2, padding=2), ValueError, r"padding must be at most kernel_size // 2 = 1"),
+    (max_pool1d_forward, dict(x=X1, kernel_size=2, padding=2), ValueError,
+     r"padding must be at most kernel_size // 2 = 1"),
     (avg_pool2d_forward, dict(x=X2, kernel_size=(2, 4), padding=(1, 3)), ValueError,
      r"padding must be at most kernel_size // 2 = 2 .*got padding 3 for kernel_size 4"),
-    (max_pool2d_forward, dict(x=X2, kernel_size=(6, 2)), ValueError, r"kernel_size 6 is larger than the padded height \(5 \+ 2\*0 = 5\)"),
-    (avg_pool1d_forward, dict(x=X1, kernel_size=7), ValueError, r"kernel_size 7 is larger than the padded length \(6 \+ 2\*0 = 6\)"),
-    (max_pool2d_forward, dict(x=X2, kernel_size=2.0), TypeError, r"kernel_size must be an integer, got 2.0"),
+    (max_pool2d_forward, dict(x=X2, kernel_size=(6, 2)), ValueError,
+     r"kernel_size 6 is larger than the padded height \(5 \+ 2\*0 = 5\)"),
+    (avg_pool1d_forward, dict(x=X1, kernel_size=7), ValueError,
+     r"kernel_size 7 is larger than the padded length \(6 \+ 2\*0 = 6\)"),
+    (max_pool2d_forward, dict(x=X2, kernel_size=2.0), TypeError,
+     r"kernel_size must be an integer, got 2.0"),
     (avg_pool2d_forward, dict(x=[["a"]], kernel_size=1), TypeError, r"x must be a numeric array"),
-    (max_pool1d_forward, dict(x=np.full(X1.shape, np.inf), kernel_size=2), ValueError, r"x must contain only finite numbers"),
-    (backward_with(max_pool2d_forward, max_pool2d_backward, X2, 2), dict(dout=np.zeros((2, 3, 3, 3))), ValueError,
-     r"dout must have the shape of the forward output \(2, 3, 2, 3\), got \(2, 3, 3, 3\)"),
-    (backward_with(avg_pool2d_forward, avg_pool2d_backward, X2, 2), dict(dout=np.zeros((2, 3, 6))), ValueError,
-     r"dout must have the shape of the forward output \(2, 3, 2, 3\)"),
-    (backward_with(max_pool1d_forward, max_pool1d_backward, X1, 2), dict(dout=np.zeros((2, 3, 4))), ValueError,
-     r"dout must have the shape of the forward output \(2, 3, 3\)"),
-    (backward_with(avg_pool1d_forward, avg_pool1d_backward, X1, 3), dict(dout=np.zeros((2, 3, 2, 1))), ValueError,
-     r"dout must have the shape of the forward output \(2, 3, 2\)"),
+    (max_pool1d_forward, dict(x=np.full(X1.shape, np.inf), kernel_size=2), ValueError,
+     r"x must contain only finite numbers"),
+    (backward_with(max_pool2d_forward, max_pool2d_backward, X2, 2), dict(dout=np.zeros((2, 3, 3, 3))),
+     ValueError, r"dout must have the shape of the forward output \(2, 3, 2, 3\), got \(2, 3, 3, 3\)"),
+    (backward_with(avg_pool2d_forward, avg_pool2d_backward, X2, 2), dict(dout=np.zeros((2, 3, 6))),
+     ValueError, r"dout must have the shape of the forward output \(2, 3, 2, 3\)"),
+    (backward_with(max_pool1d_forward, max_pool1d_backward, X1, 2), dict(dout=np.zeros((2, 3, 4))),
+     ValueError, r"dout must have the shape of the forward output \(2, 3, 3\)"),
+    (backward_with(avg_pool1d_forward, avg_pool1d_backward, X1, 3), dict(dout=np.zeros((2, 3, 2, 1))),
+     ValueError, r"dout must have the shape of the forward output \(2, 3, 2\)"),
 ]
 
 

@@ -18,7 +18,7 @@ steps vectorised.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -44,36 +44,42 @@ def crop(padded: np.ndarray, padding: Pair) -> np.ndarray:
     return padded[..., ph:height - ph, pw:width - pw]
 
 
-def gather_windows(padded: np.ndarray, kernel: Pair, stride: Pair, out_size: Pair) -> np.ndarray:
-    r"""Every window of ``padded`` as a stack of slices, one per kernel offset.
+def window_views(padded: np.ndarray, kernel: Pair, stride: Pair, out_size: Pair,
+                 writeable: bool = False) -> list[np.ndarray]:
+    r"""The ``KH*KW`` strided views of ``padded``, one per kernel offset, in row-major order.
 
-    ``padded`` has shape ``(..., Hp, Wp)``; the result has shape ``(KH*KW, ..., H', W')``
-    and its entry ``[m*KW + n, ..., i, j]`` is ``padded[..., i*SH + m, j*SW + n]``.
-    The offsets come in row-major order, so a search along axis 0 meets them in the
-    order "first row of the window first".
+    ``padded`` has shape ``(..., Hp, Wp)``; view number ``m*KW + n`` has shape
+    ``(..., H', W')`` and its entry ``[..., i, j]`` is ``padded[..., i*SH + m, j*SW + n]``.
+    They are views, not copies. Within one view no two entries share memory, so
+    ``writeable=True`` views may be updated in place (``view += ...``).
     """
     (kh, kw), (sh, sw), (out_h, out_w) = kernel, stride, out_size
-    windows = sliding_window_view(padded, (kh, kw), axis=(-2, -1))   # (..., Hp-KH+1, Wp-KW+1, KH, KW)
-    windows = windows[..., :sh * out_h:sh, :sw * out_w:sw, :, :]     # keep every stride-th window
-    offsets_first = np.moveaxis(windows, (-2, -1), (0, 1))           # (KH, KW, ..., H', W')
-    return offsets_first.reshape((kh * kw,) + offsets_first.shape[2:])
+    windows = sliding_window_view(padded, (kh, kw), axis=(-2, -1),
+                                  writeable=writeable)      # (..., Hp-KH+1, Wp-KW+1, KH, KW)
+    windows = windows[..., :sh * out_h:sh, :sw * out_w:sw, :, :]  # every stride-th window
+    return [windows[..., m, n] for m in range(kh) for n in range(kw)]
 
 
-def scatter_windows(dwindows: Iterable[np.ndarray], padded_shape: tuple[int, ...], kernel: Pair,
-                    stride: Pair) -> np.ndarray:
+def gather_windows(padded: np.ndarray, kernel: Pair, stride: Pair, out_size: Pair) -> np.ndarray:
+    r"""Every window of ``padded`` as one array of shape ``(KH*KW, ..., H', W')`` (a copy).
+
+    Entry ``[m*KW + n, ..., i, j]`` is ``padded[..., i*SH + m, j*SW + n]``.
+    """
+    return np.stack(window_views(padded, kernel, stride, out_size))
+
+
+def scatter_windows(dwindows: Sequence[np.ndarray], padded_shape: tuple[int, ...], kernel: Pair,
+                    stride: Pair, out_size: Pair) -> np.ndarray:
     r"""The adjoint of :func:`gather_windows`: add each offset's slice back into place.
 
-    ``dwindows`` yields ``KH*KW`` arrays of shape ``(..., H', W')``, one per kernel offset
-    in row-major order: an array of shape ``(KH*KW, ..., H', W')`` or a generator that
-    computes them one at a time (so the whole stack never sits in memory). The result
-    has shape ``padded_shape`` and holds, for every input position, the sum of the entries
+    ``dwindows`` holds ``KH*KW`` arrays of shape ``(..., H', W')``, one per kernel offset in
+    row-major order (an array of shape ``(KH*KW, ..., H', W')`` or a list). The result has
+    shape ``padded_shape`` and holds, for every input position, the sum of the entries
     gathered from it. Accumulating (``+=``), not assigning, is what makes overlapping
     windows (stride < kernel) correct.
     """
-    (kh, kw), (sh, sw) = kernel, stride
-    offsets = [(m, n) for m in range(kh) for n in range(kw)]
     dpadded = np.zeros(padded_shape)
-    for (m, n), dwindow in zip(offsets, dwindows, strict=True):
-        out_h, out_w = dwindow.shape[-2:]
-        dpadded[..., m:m + sh * out_h:sh, n:n + sw * out_w:sw] += dwindow
+    views = window_views(dpadded, kernel, stride, out_size, writeable=True)
+    for view, dwindow in zip(views, dwindows, strict=True):
+        view += dwindow
     return dpadded

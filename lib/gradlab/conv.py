@@ -12,7 +12,8 @@ where :math:`x_p` is ``x`` padded with P zeros on each side, and
 every output position, so its gradient sums over them:
 
 * ``dw`` is the cross-correlation of the input with ``dout``:
-  :math:`\partial L/\partial w(f, c, m, k) = \sum_{n, i, j} \mathrm{dout}(n, f, i, j)\, x_p(n, c, i s + m, j s + k)`;
+  :math:`\partial L/\partial w(f, c, m, k) = \sum_{n, i, j} \mathrm{dout}(n, f, i, j)\,
+  x_p(n, c, i s + m, j s + k)`;
 * ``db`` is the sum of ``dout`` over the batch and every position;
 * ``dx`` is the *full* convolution of ``dout`` (dilated by the stride: s - 1 zeros between
   entries) with the kernel rotated by 180 degrees, computed on the padded input and then
@@ -21,9 +22,11 @@ every output position, so its gradient sums over them:
 
 Two implementations sit side by side: :func:`conv2d_forward_loops` and
 :func:`conv2d_backward_loops` transcribe these sums index by index (slow, for reading);
-:func:`conv2d_forward` and :func:`conv2d_backward` compute the same numbers with one
-matrix product each ("im2col"): the windows of the input become the columns of a matrix,
-the filters its rows. The 1-D functions are the 2-D ones on an image of height 1.
+:func:`conv2d_forward` and :func:`conv2d_backward` compute the same numbers with matrix
+products ("im2col"): the windows of the input become the columns of a matrix and the
+filters its rows, so the forward pass is one product, ``dw`` another (with ``dout``), and
+``dx`` a third whose columns, one per window, are added back where each window was taken
+from ("col2im"). The 1-D functions are the 2-D ones on an image of height 1.
 """
 
 from __future__ import annotations
@@ -123,8 +126,8 @@ def _conv(x, w, b, stride, padding, out_size, x_shape, w_shape):
         out += b[:, np.newaxis]
     out = out.reshape((num_filters, x.shape[0]) + out_size).transpose(1, 0, 2, 3)
     out_shape = _returned_shape(x_shape, num_filters, out_size)
-    cache = ConvCache(x_shape, w_shape, w, columns, stride, padding, x_padded.shape, out_size, out_shape,
-                      b is not None)
+    cache = ConvCache(x_shape, w_shape, w, columns, stride, padding, x_padded.shape, out_size,
+                      out_shape, b is not None)
     return np.ascontiguousarray(out).reshape(out_shape), cache
 
 
@@ -142,12 +145,12 @@ def _conv_backward(dout, cache: ConvCache):
     # dw: dout correlated with the input windows, summed over the batch and every position
     dw_rows = dout_rows @ cache.columns.T                                    # (F, HH*WW*C)
     dw = dw_rows.reshape(num_filters, hh, ww, channels).transpose(0, 3, 1, 2)
-    # dx: the window entry at kernel offset (m, n) was multiplied by w[:, :, m, n], so it
-    # receives w[:, :, m, n]^T dout; add it back where it was taken from. One offset at a
-    # time, so the (HH*WW*C, N*H'*W') matrix of all window gradients is never built.
-    dwindows = ((cache.w[:, :, m, n].T @ dout_rows).reshape((channels, batch) + cache.out_size)
-                for m in range(hh) for n in range(ww))
-    dx_padded = scatter_windows(dwindows, cache.padded_shape, (hh, ww), cache.stride)
+    # dx: every window receives the filters weighted by its dout (one GEMM) and is added
+    # back where it was taken from (col2im); overlapping windows add up
+    dwindows = _filters_as_rows(cache.w).T @ dout_rows                       # (HH*WW*C, N*H'*W')
+    dwindows = dwindows.reshape((hh * ww, channels, batch) + cache.out_size)
+    dx_padded = scatter_windows(dwindows, cache.padded_shape, (hh, ww), cache.stride,
+                                cache.out_size)
     dx = crop(dx_padded, cache.padding).transpose(1, 0, 2, 3)               # (N, C, H, W)
     return (np.ascontiguousarray(dx).reshape(cache.x_shape),
             np.ascontiguousarray(dw).reshape(cache.w_shape), db)
@@ -224,7 +227,8 @@ def conv1d_backward(dout, cache: ConvCache):
 
     .. math::
 
-        \frac{\partial L}{\partial w(f, c, k)} = \sum_{n, i} \mathrm{dout}(n, f, i)\, x_p(n, c, i s + k),
+        \frac{\partial L}{\partial w(f, c, k)} = \sum_{n, i} \mathrm{dout}(n, f, i)\,
+        x_p(n, c, i s + k),
         \qquad \frac{\partial L}{\partial b(f)} = \sum_{n, i} \mathrm{dout}(n, f, i),
 
     .. math::
@@ -285,7 +289,8 @@ def conv2d_forward_loops(x, w, b=None, stride: int | Pair = 1,
 
     .. math::
 
-        y(n, f, i, j) = \sum_{c} \sum_{m} \sum_{k} x_p(n, c,\ i s_H + m,\ j s_W + k)\, w(f, c, m, k) + b(f)
+        y(n, f, i, j) = \sum_{c} \sum_{m} \sum_{k}
+        x_p(n, c,\ i s_H + m,\ j s_W + k)\, w(f, c, m, k) + b(f)
 
     Loops over n, f, i and j; the sum over (c, m, k) is the window times the filter.
 

@@ -20,12 +20,13 @@ Shapes: ``x`` is (N, C, L) in 1-D and (N, C, H, W) in 2-D; ``out`` is (N, C, L')
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
 
 from ._validate import as_float_array, as_int, as_pair, check_dout, output_length
-from ._windows import crop, gather_windows, pad, scatter_windows
+from ._windows import crop, gather_windows, pad
 
 Pair = tuple[int, int]
 
@@ -39,7 +40,8 @@ class PoolCache(NamedTuple):
     kernel: Pair                   # (KH, KW)
     stride: Pair                   # (SH, SW)
     padding: Pair                  # (PH, PW)
-    is_argmax: np.ndarray | None   # max pooling: (KH*KW, N, C, H', W'), True at each window's maximum
+    out_size: Pair                 # (H', W')
+    argmax: np.ndarray | None      # max pooling: (N, C, H', W'), flat index into the padded input
 
 
 # ----------------------------------------------------------------------------- checks
@@ -47,9 +49,9 @@ class PoolCache(NamedTuple):
 def _check_padding(kernel: Pair, padding: Pair) -> None:
     for k, p in zip(kernel, padding):
         if p > k // 2:
-            raise ValueError(f"padding must be at most kernel_size // 2 = {k // 2} (as in PyTorch), "
-                             f"so that no window lies entirely in the padding; got padding {p} "
-                             f"for kernel_size {k}")
+            raise ValueError(f"padding must be at most kernel_size // 2 = {k // 2} (as in "
+                             f"PyTorch), so that no window lies entirely in the padding; got "
+                             f"padding {p} for kernel_size {k}")
 
 
 def _arguments_2d(x, kernel_size, stride, padding):
@@ -77,21 +79,36 @@ def _arguments_1d(x, kernel_size, stride, padding):
 # ----------------------------------------------------------------------------- average pooling
 
 def _avg_pool(x, kernel, stride, padding, out_size, x_shape):
+    (kh, kw), (sh, sw), (out_h, out_w) = kernel, stride, out_size
     padded = pad(x, padding, 0.0)
-    out = gather_windows(padded, kernel, stride, out_size).mean(axis=0)
-    out_shape = x_shape[:-1] + out.shape[-1:] if len(x_shape) == 3 else out.shape
-    cache = PoolCache(x_shape, out_shape, padded.shape, kernel, stride, padding, None)
-    return out.reshape(out_shape), cache
+    # A KH x KW window sum is a sum over its KH rows of sums over its KW columns: add the
+    # window rows first, then the columns (KH + KW strided slices instead of KH*KW).
+    row_sums = sum(padded[..., m:m + sh * out_h:sh, :] for m in range(kh))        # (N, C, H', Wp)
+    window_sums = sum(row_sums[..., n:n + sw * out_w:sw] for n in range(kw))      # (N, C, H', W')
+    out = window_sums / (kh * kw)
+    cache = PoolCache(x_shape, _returned_shape(x_shape, out.shape), padded.shape, kernel, stride,
+                      padding, out_size, None)
+    return out.reshape(cache.out_shape), cache
 
 
 def _avg_pool_backward(dout, cache: PoolCache) -> np.ndarray:
-    dout = check_dout(dout, cache.out_shape)
-    window_size = cache.kernel[0] * cache.kernel[1]
-    dout = dout.reshape(cache.padded_shape[:2] + (-1, dout.shape[-1]))
-    # every entry of a window receives dout / (KH*KW); broadcast_to stacks it without copies
-    dwindows = np.broadcast_to(dout / window_size, (window_size,) + dout.shape)
-    dpadded = scatter_windows(dwindows, cache.padded_shape, cache.kernel, cache.stride)
+    (kh, kw), (sh, sw), (out_h, out_w) = cache.kernel, cache.stride, cache.out_size
+    dout = check_dout(dout, cache.out_shape).reshape(cache.padded_shape[:2] + cache.out_size)
+    # The forward steps in reverse, each adding back where it took from (+=, so that
+    # overlapping windows accumulate): every window entry receives dout / (KH*KW).
+    dwindow_sums = dout / (kh * kw)
+    drow_sums = np.zeros(dout.shape[:3] + cache.padded_shape[-1:])                  # (N, C, H', Wp)
+    for n in range(kw):
+        drow_sums[..., n:n + sw * out_w:sw] += dwindow_sums
+    dpadded = np.zeros(cache.padded_shape)
+    for m in range(kh):
+        dpadded[..., m:m + sh * out_h:sh, :] += drow_sums
     return crop(dpadded, cache.padding).reshape(cache.x_shape)
+
+
+def _returned_shape(x_shape, out_shape):
+    r"""(N, C, L') in 1-D, where the 2-D computation produced (N, C, 1, L')."""
+    return x_shape[:2] + out_shape[-1:] if len(x_shape) == 3 else out_shape
 
 
 def avg_pool1d_forward(x, kernel_size: int, stride: int | None = None,
@@ -144,12 +161,15 @@ def avg_pool2d_forward(x, kernel_size: int | Pair, stride: int | Pair | None = N
 
 
 def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
-    r"""Gradient of 2-D average pooling: dout / (KH*KW) spread over each window, summed where windows overlap.
+    r"""Gradient of 2-D average pooling: dout / (KH*KW) to every entry of each window.
 
     .. math::
 
         \frac{\partial L}{\partial x_p(n, c, p, q)} = \frac{1}{K_H K_W}
-        \sum_{i:\ 0 \le p - iS_H < K_H}\ \sum_{j:\ 0 \le q - jS_W < K_W} \mathrm{dout}(n, c, i, j)
+        \sum_{i:\ 0 \le p - iS_H < K_H}\ \sum_{j:\ 0 \le q - jS_W < K_W} \mathrm{dout}(n, c, i, j),
+
+    a sum over every window that holds the entry, so overlapping windows add up; ``dx`` is
+    this gradient with the padding cropped.
 
     Shapes: dout (N, C, H', W') -> dx (N, C, H, W).
     """
@@ -158,33 +178,52 @@ def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- max pooling
 
-def _first_true(mask: np.ndarray) -> np.ndarray:
-    r"""Keep only the first True along axis 0 (the first maximum in row-major window order)."""
-    first = np.empty_like(mask)
-    seen = np.zeros(mask.shape[1:], dtype=bool)
-    for k in range(len(mask)):
-        first[k] = mask[k] & ~seen
-        seen |= mask[k]
+def _first_true(masks) -> np.ndarray:
+    r"""Stack the masks, keeping at each position only the first True (in order along axis 0)."""
+    first = np.empty((len(masks),) + masks[0].shape, dtype=bool)
+    seen = np.zeros(masks[0].shape, dtype=bool)
+    for k, mask in enumerate(masks):
+        first[k] = mask & ~seen
+        seen |= mask
     return first
+
+
+def _flat_position(chosen, padded_shape, kernel, stride, out_size) -> np.ndarray:
+    r"""Where, in the flattened padded input, lies the entry each window chose.
+
+    ``chosen`` is (KH*KW, N, C, H', W'), True at one kernel offset per window (offsets in
+    row-major order). Window (n, c, i, j) starts at ``padded[n, c, i*SH, j*SW]``; its entry
+    at kernel offset (m, k) lies ``m*Wp + k`` further on in the flattened array.
+    """
+    batch, channels, height, width = padded_shape
+    image = np.arange(batch * channels).reshape(batch, channels, 1, 1)      # n*C + c
+    row = stride[0] * np.arange(out_size[0]).reshape(-1, 1)                 # i*SH
+    col = stride[1] * np.arange(out_size[1])                                # j*SW
+    corner = (image * height + row) * width + col        # flat index of padded[n, c, i*SH, j*SW]
+    steps = [m * width + k for m in range(kernel[0]) for k in range(kernel[1])]
+    # int32 steps keep the products small and fast: bool * int32 -> int32
+    return corner + sum(np.int32(step) * is_chosen for step, is_chosen in zip(steps, chosen))
 
 
 def _max_pool(x, kernel, stride, padding, out_size, x_shape):
     padded = pad(x, padding, -np.inf)
-    windows = gather_windows(padded, kernel, stride, out_size)          # (KH*KW, N, C, H', W')
+    windows = gather_windows(padded, kernel, stride, out_size)      # (KH*KW, N, C, H', W')
     out = windows.max(axis=0)
-    is_argmax = _first_true(windows == out)                              # ties: the first one wins
-    out_shape = x_shape[:-1] + out.shape[-1:] if len(x_shape) == 3 else out.shape
-    cache = PoolCache(x_shape, out_shape, padded.shape, kernel, stride, padding, is_argmax)
-    return out.reshape(out_shape), cache
+    is_argmax = _first_true(windows == out)                          # ties: the first one wins
+    argmax = _flat_position(is_argmax, padded.shape, kernel, stride, out_size)
+    cache = PoolCache(x_shape, _returned_shape(x_shape, out.shape), padded.shape, kernel, stride,
+                      padding, out_size, argmax)
+    return out.reshape(cache.out_shape), cache
 
 
 def _max_pool_backward(dout, cache: PoolCache) -> np.ndarray:
     dout = check_dout(dout, cache.out_shape)
-    dout = dout.reshape(cache.padded_shape[:2] + (-1, dout.shape[-1]))
-    # each window's whole dout goes to its maximum (computed one kernel offset at a time)
-    dwindows = (is_argmax * dout for is_argmax in cache.is_argmax)
-    dpadded = scatter_windows(dwindows, cache.padded_shape, cache.kernel, cache.stride)
-    return crop(dpadded, cache.padding).reshape(cache.x_shape)
+    # Each window sends its whole dout to its maximum. bincount adds up everything sent to
+    # the same input, so an input that is the maximum of several overlapping windows
+    # receives the sum of their gradients.
+    dpadded = np.bincount(cache.argmax.ravel(), weights=dout.ravel(),
+                          minlength=int(np.prod(cache.padded_shape)))
+    return crop(dpadded.reshape(cache.padded_shape), cache.padding).reshape(cache.x_shape)
 
 
 def max_pool1d_forward(x, kernel_size: int, stride: int | None = None,
