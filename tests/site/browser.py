@@ -71,6 +71,13 @@ class PageReport:
 _reports: dict[str, PageReport] = {}
 
 
+def built_pages() -> list[Path]:
+    r"""Every HTML page of the built book a reader can reach (not ``_static``, ``_sources``,
+    nor stale output of hidden folders such as ``.pytest_cache``)."""
+    return sorted(p for p in SITE.rglob("*.html")
+                  if not p.relative_to(SITE).parts[0].startswith(("_", ".")))
+
+
 def open_page(browser, base_url: str, page_name: str) -> PageReport:
     r"""Load one page (once per test session) and return what went wrong on it."""
     if page_name not in _reports:
@@ -160,11 +167,10 @@ def _answer_question(page, wrapper) -> QuizReport:
         answers = json.loads(field.get_attribute("data-answers"))
         right = next(a for a in answers if a.get("correct"))
         value = (right["value"] if right["type"] == "value" else sum(right["range"]) / 2)
-        attempts = [(field, 1e6 + abs(value)), (field, value)]
         outcomes = []
-        for target, number in attempts:
-            target.fill(repr(number))
-            target.press("Enter")
+        for number in (1e6 + abs(value), value):  # wrong, then right
+            field.fill(repr(number))
+            field.press("Enter")
             page.wait_for_timeout(100)
             outcomes.append(_feedback(wrapper).split())
     else:

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 from PIL import Image
 
-from tests.site.browser import SCREENSHOTS, SITE
+from tests.site.browser import SCREENSHOTS, SITE, built_pages
 
 CHAPTERS = sorted(p.relative_to(SITE).as_posix() for p in (SITE / "chapters").glob("*.html"))
 SEARCH_WORDS = {  # a word that stands in the chapter's text, and the page it must find
@@ -108,7 +108,7 @@ def _parse(path: Path) -> _Links:
 
 
 def test_internal_links_resolve():
-    pages = [p for p in SITE.rglob("*.html") if not p.relative_to(SITE).parts[0].startswith(("_", "."))]
+    pages = built_pages()
     parsed = {page: _parse(page) for page in pages}
     broken = []
     for page, links in parsed.items():

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.site.browser import SITE, SCREENSHOTS, PageReport, open_page
+from tests.site.browser import SITE, SCREENSHOTS, PageReport, built_pages, open_page
 
-PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
-               if not p.relative_to(SITE).parts[0].startswith(("_", "."))
-               and p.name not in {"genindex.html", "index.html"})
+PAGES = [p.relative_to(SITE).as_posix() for p in built_pages()
+         if p.name not in {"genindex.html", "index.html"}]
 
 
 def test_the_book_was_built():
