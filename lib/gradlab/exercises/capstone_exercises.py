@@ -536,14 +536,15 @@ class LossLog:
 def watch_the_loss(fn, steps: int = 40, learning_rate: float = 0.05, every: int = 5):
     r"""Train the chapter's CNN on the digits with ``fn`` as the step and show the loss.
 
-    The digits (split seed 1) are normalised with the training set's mean and standard
-    deviation; the network is conv (16 filters) -> ReLU -> max-pool -> flatten -> linear,
-    seeded; each step takes the next batch of 32 training images. Returns a
-    :class:`LossLog` (or a "not attempted yet" :class:`Feedback` while ``fn`` is the stub).
+    The digits, split as in the chapter (``load_digits_split()`` with its defaults), are
+    normalised with the training set's mean and standard deviation. The network, seeded, is
+    conv (16 filters) -> ReLU -> max-pool -> flatten -> linear; each step takes the next batch
+    of 32 training images. Returns a :class:`LossLog` (or a "not attempted yet"
+    :class:`Feedback` while ``fn`` is the stub).
     """
     from ..data import load_digits_split
 
-    x_train, y_train, _, _ = load_digits_split(test_fraction=0.2, seed=1)
+    x_train, y_train, _, _ = load_digits_split()
     x_train = (x_train - x_train.mean()) / x_train.std()
     rng = np.random.default_rng(0)
     model = Sequential(Conv2d(1, 16, 3, padding=1, rng=rng), ReLU(), MaxPool2d(2), Flatten(),
