@@ -14,8 +14,8 @@ so padding is never the maximum; both check ``padding <= kernel_size // 2`` as P
 does, so no window lies entirely in the padding. The 1-D versions are the 2-D ones on an
 image of height 1.
 
-Average pooling is a linear map, so it is computed as one: a matrix that averages the rows
-of each window and another that averages its columns (:func:`avg_pool2d_forward`), and the
+Average pooling is a linear map, so it is computed as one: a matrix that sums the rows of
+each window and another that sums its columns (:func:`avg_pool2d_forward`), and the
 backward pass multiplies by their transposes.
 
 Shapes: ``x`` is (N, C, L) in 1-D and (N, C, H, W) in 2-D; ``out`` is (N, C, L') or
@@ -46,7 +46,7 @@ class PoolCache(NamedTuple):
     padding: Pair                  # (PH, PW)
     out_size: Pair                 # (H', W')
     argmax: np.ndarray | None      # max pooling: (N, C, H', W'), flat index into the padded input
-    averaging: tuple[np.ndarray, np.ndarray] | None = None  # average pooling: A_H (H', H), A_W (W', W)
+    window_matrices: tuple[np.ndarray, np.ndarray] | None = None  # average: (H', H), (W', W)
 
 
 # ----------------------------------------------------------------------------- checks
@@ -83,26 +83,26 @@ def _arguments_1d(x, kernel_size, stride, padding):
 
 # ----------------------------------------------------------------------------- average pooling
 
-def _averaging_matrix(length: int, kernel: int, stride: int, padding: int,
-                      out_length: int) -> np.ndarray:
-    r"""The (L', L) matrix that averages each window: entry (i, r) is 1/K when window i covers input r.
+def _window_matrix(length: int, kernel: int, stride: int, padding: int,
+                   out_length: int) -> np.ndarray:
+    r"""The (L', L) matrix of zeros and ones whose entry (i, r) is 1 when window i covers input r.
 
     Window i covers the padded positions iS, ..., iS + K - 1, that is the inputs iS - P, ...,
-    iS - P + K - 1. Those that fall in the padding have no column: they are zeros, so they
-    add nothing to the sum, but they still count in the divisor K.
+    iS - P + K - 1. Those that fall in the padding have no column: they are zeros and add
+    nothing to the window's sum.
     """
-    first = stride * np.arange(out_length)[:, np.newaxis] - padding   # (L', 1): first input of window i
-    inputs = np.arange(length)                                        # (L,)
-    covers = (inputs >= first) & (inputs < first + kernel)            # (L', L)
-    return covers / kernel
+    first = stride * np.arange(out_length)[:, np.newaxis] - padding  # (L', 1): window i's first input
+    inputs = np.arange(length)                                       # (L,)
+    covers = (inputs >= first) & (inputs < first + kernel)           # (L', L)
+    return covers.astype(np.float64)
 
 
 def _avg_pool(x, kernel, stride, padding, out_size, x_shape):
-    # Average pooling is linear and separable: average each window's rows with one matrix
-    # and its columns with another, out[n, c] = A_H @ x[n, c] @ A_W.T.
-    rows, cols = (_averaging_matrix(x.shape[axis + 2], kernel[axis], stride[axis], padding[axis],
-                                    out_size[axis]) for axis in (0, 1))   # (H', H), (W', W)
-    out = rows @ x @ cols.T                                                # (N, C, H', W')
+    # Average pooling is linear and separable: one matrix sums each window's rows, another
+    # its columns, window_sums[n, c] = A_H @ x[n, c] @ A_W.T; padded zeros count in K_H*K_W.
+    rows, cols = (_window_matrix(x.shape[axis + 2], kernel[axis], stride[axis], padding[axis],
+                                 out_size[axis]) for axis in (0, 1))   # (H', H), (W', W)
+    out = rows @ x @ cols.T / (kernel[0] * kernel[1])                   # (N, C, H', W')
     padded_shape = x.shape[:2] + tuple(n + 2 * p for n, p in zip(x.shape[2:], padding))
     cache = PoolCache(x_shape, _returned_shape(x_shape, out.shape), padded_shape, kernel, stride,
                       padding, out_size, None, (rows, cols))
@@ -111,11 +111,11 @@ def _avg_pool(x, kernel, stride, padding, out_size, x_shape):
 
 def _avg_pool_backward(dout, cache: PoolCache) -> np.ndarray:
     dout = check_dout(dout, cache.out_shape).reshape(cache.padded_shape[:2] + cache.out_size)
-    # The backward pass of a linear map multiplies by its transpose: input r of a row
-    # receives 1/K of the gradient of every window that covers it, so overlapping windows
-    # add up inside the matrix product.
-    rows, cols = cache.averaging
-    return (rows.T @ dout @ cols).reshape(cache.x_shape)
+    # The backward pass of a linear map multiplies by its transpose: each input receives
+    # dout / (K_H*K_W) from every window that covers it, so overlapping windows add up
+    # inside the matrix products.
+    rows, cols = cache.window_matrices
+    return (rows.T @ dout @ cols / (cache.kernel[0] * cache.kernel[1])).reshape(cache.x_shape)
 
 
 def _returned_shape(x_shape, out_shape):
@@ -168,9 +168,10 @@ def avg_pool2d_forward(x, kernel_size: int | Pair, stride: int | Pair | None = N
     (rows, columns); ``stride=None`` means ``stride = kernel_size``.
 
     The double sum splits into a sum over the window's rows and one over its columns, so
-    each channel is averaged by two matrix products, :math:`y(n, c) = A_H\, x(n, c)\, A_W^T`,
-    where row i of :math:`A_H` (H' x H) holds :math:`1/K_H` at the rows window i covers
-    (rows in the padding have no column) and :math:`A_W` (W' x W) is built the same way.
+    each channel is pooled by two matrix products,
+    :math:`y(n, c) = A_H\, x(n, c)\, A_W^T / (K_H K_W)`, where row i of :math:`A_H`
+    (H' x H) holds ones at the rows window i covers (rows in the padding have no column)
+    and :math:`A_W` (W' x W) is built the same way.
 
     Shapes: x (N, C, H, W) -> out (N, C, H', W').
     """
@@ -187,8 +188,8 @@ def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
 
     a sum over every window that holds the entry, so overlapping windows add up; ``dx`` is
     this gradient with the padding cropped. With the matrices of :func:`avg_pool2d_forward`
-    this is :math:`dx(n, c) = A_H^T\, \mathrm{dout}(n, c)\, A_W`: the gradient of a linear
-    map is its transpose applied to dout.
+    this is :math:`dx(n, c) = A_H^T\, \mathrm{dout}(n, c)\, A_W / (K_H K_W)`: the gradient
+    of a linear map is its transpose applied to dout.
 
     Shapes: dout (N, C, H', W') -> dx (N, C, H, W).
     """
