@@ -333,7 +333,7 @@ def train_a_little(steps: int = 40):
 def test_training_lowers_the_loss_and_is_reproducible():
     losses, after = train_a_little()
     assert losses[0] > 2.0  # about log 10 = 2.3 before training
-    assert after < 0.5 * losses[0]
+    assert after < 0.4 * losses[0]  # 0.35 on the default split
     again, after_again = train_a_little()
     assert again == losses and after_again == after
 
