@@ -2,7 +2,8 @@ r"""Speed of gradlab's convolution, pooling and softmax backward passes (``make 
 
 Every timing is the best of several repeats after one warm-up call, with
 ``time.perf_counter``; the best, not the mean, because other processes only ever add time.
-Each library is timed in its own block, never interleaved with the other.
+Each library is timed in its own block, never interleaved with the other within it; the
+libraries take turns for a few rounds and each keeps its best block.
 Each "forward+backward" row times one forward pass and one backward pass together.
 
 When PyTorch is importable, the same shapes run through ``torch.nn.functional`` in float64
