@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -33,8 +32,9 @@ from gradlab.exercises import cross_entropy_exercises as ce
 from gradlab.exercises import softmax_exercises as se
 from gradlab.losses import cross_entropy_backward, cross_entropy_forward, nll_backward, nll_forward
 from gradlab.softmax import log_softmax, softmax, softmax_jacobian
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.exercise_helpers import (RETURNS_NONE, ROOT, assert_each_mistake_gets_its_message,
+                                    assert_not_attempted, assert_rejected_with,
+                                    assert_well_formed, headings, markdown, run_solutions)
 
 CHECKERS = {
     "softmax": (check_softmax, se.SOFTMAX),
@@ -45,13 +45,6 @@ CHECKERS = {
     "ce_grad_logits": (check_ce_grad_logits, ce.CE_GRAD_LOGITS),
 }
 GRADIENTS = {"softmax_jacobian", "softmax_vjp", "ce_grad_probs", "ce_grad_logits"}
-
-
-def assert_well_formed(feedback: Feedback) -> None:
-    text = str(feedback)
-    assert 1 <= len(text.splitlines()) <= 3, text
-    assert "0x" not in text, text  # no memory addresses
-    assert repr(feedback) == text
 
 
 # ------------------------------------------------------------------ both directions
@@ -71,25 +64,13 @@ def test_reference_passes(name):
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_stub_is_not_attempted(name):
-    checker, _ = CHECKERS[name]
-
-    def stub(*args):
-        raise NotImplementedError("Exercise")
-
-    feedback = checker(stub)
-    assert not feedback
-    assert str(feedback) == ("not attempted yet: replace `raise NotImplementedError` with "
-                             "your code and run this cell again.")
+    assert_not_attempted(CHECKERS[name][0])
 
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_every_registered_mistake_is_recognised(name):
     checker, exercise = CHECKERS[name]
-    assert len(exercise.mistakes) >= 3
-    for mistake in exercise.mistakes:
-        feedback = checker(mistake.wrong)
-        assert not feedback
-        assert str(feedback) == f"not yet right: {mistake.message}", mistake.wrong.__name__
+    assert_each_mistake_gets_its_message(checker, exercise.mistakes, minimum=3)
 
 
 def test_cases_expose_bugs():
@@ -266,12 +247,7 @@ STUDENT_MISTAKES = [
 @pytest.mark.parametrize("name, wrong, phrase", STUDENT_MISTAKES,
                          ids=[f"{name}-{phrase[:30]}" for name, _, phrase in STUDENT_MISTAKES])
 def test_student_mistake_gets_its_targeted_message(name, wrong, phrase):
-    checker, _ = CHECKERS[name]
-    feedback = checker(wrong)
-    assert_well_formed(feedback)
-    assert not feedback
-    assert str(feedback).startswith("not yet right: ")
-    assert phrase in str(feedback)
+    assert_rejected_with(CHECKERS[name][0], wrong, phrase)
 
 
 STUDENT_CORRECT = [
@@ -303,9 +279,7 @@ def test_other_correct_formulations_pass(name, right):
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_returning_none(name):
-    checker, _ = CHECKERS[name]
-    feedback = checker(lambda *args: None)
-    assert str(feedback) == "not yet right: your function returns None: did you forget `return`?"
+    assert str(CHECKERS[name][0](lambda *args: None)) == RETURNS_NONE
 
 
 @pytest.mark.parametrize("name", CHECKERS)
@@ -436,35 +410,14 @@ NOTEBOOKS = {
     "exercises/01_softmax_jacobian.ipynb": {"softmax", "softmax_jacobian", "softmax_vjp"},
     "exercises/02_cross_entropy.ipynb": {"cross_entropy", "ce_grad_probs", "ce_grad_logits"},
 }
-SOLUTION = re.compile(r"^(:{3,})\{solution\}.*?\n(.*?)^\1\s*$", re.DOTALL | re.MULTILINE)
-PYTHON = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
-
-
-def solution_blocks(path: str) -> list[str]:
-    notebook = nbformat.read(ROOT / path, as_version=4)
-    blocks = []
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown":
-            for solution in SOLUTION.finditer(cell.source):
-                blocks += PYTHON.findall(solution.group(2))
-    return blocks
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS)
 def test_notebook_solutions_pass_their_checkers(path):
     # As in the notebook: numpy imported by the setup cell, solutions run in order (the
     # Jacobian's solution calls the softmax of the exercise before it).
-    namespace = {"np": np}
-    checked = set()
-    for code in solution_blocks(path):
-        defined_before = dict(namespace)
-        exec(code, namespace)  # noqa: S102 - our own notebook's solution code
-        for name in NOTEBOOKS[path]:
-            if name in namespace and namespace[name] is not defined_before.get(name):
-                feedback = CHECKERS[name][0](namespace[name])
-                assert feedback, f"{path}: the solution of {name} fails: {feedback}"
-                checked.add(name)
-    assert checked == NOTEBOOKS[path]
+    checkers = {name: CHECKERS[name][0] for name in NOTEBOOKS[path]}
+    assert set(run_solutions(path, {"np": np}, checkers)) == NOTEBOOKS[path]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS)
@@ -479,11 +432,6 @@ def test_notebook_stubs_and_checker_calls(path):
         if cell.cell_type == "code" and cell.source.startswith("check_"):
             assert cell.outputs, f"{path} was not executed"
             assert "not attempted yet" in cell.outputs[0]["data"]["text/plain"]
-
-
-def markdown(path: str) -> str:
-    notebook = nbformat.read(ROOT / path, as_version=4)
-    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
 
 
 def test_pen_and_paper_softmax_numbers():
@@ -520,12 +468,7 @@ def test_pen_and_paper_cross_entropy_numbers():
 def test_feedback_points_to_sections_that_exist():
     r"""Every "(chapter k, 'Section')" or "(chapter k, Step n: ...)" names a real heading."""
     chapters = {"1": "chapters/01_softmax_jacobian.ipynb", "2": "chapters/02_cross_entropy.ipynb"}
-    headings = {}
-    for number, path in chapters.items():
-        notebook = nbformat.read(ROOT / path, as_version=4)
-        headings[number] = [line.lstrip("#").strip().replace("$", "")
-                            for cell in notebook.cells if cell.cell_type == "markdown"
-                            for line in cell.source.splitlines() if line.startswith("#")]
+    chapter_headings = {number: headings(path) for number, path in chapters.items()}
     texts = [mistake.message for _, exercise in CHECKERS.values() for mistake in exercise.mistakes]
     texts += [case.nonfinite_hint for _, exercise in CHECKERS.values() for case in exercise.cases]
     pointers = [match for text in texts
@@ -533,4 +476,4 @@ def test_feedback_points_to_sections_that_exist():
     assert len(pointers) >= 20
     for number, quoted, step in pointers:
         section = quoted or step
-        assert any(heading.startswith(section) for heading in headings[number]), section
+        assert any(heading.startswith(section) for heading in chapter_headings[number]), section

@@ -37,9 +37,10 @@ import pytest
 from gradlab.exercises import (check_accuracy, check_relu_backward, check_sgd_step,
                                watch_the_loss)
 from gradlab.exercises import capstone_exercises as cx
-from gradlab.layers import (SGD, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential,
-                            SoftmaxCrossEntropy)
-from tests.test_exercises import ROOT, assert_well_formed, markdown, solution_blocks
+from gradlab.layers import SGD, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
+from tests.exercise_helpers import (ROOT, assert_each_mistake_gets_its_message,
+                                    assert_not_attempted, assert_rejected_with, feedback_text,
+                                    headings, markdown, run_solutions, stub)
 from tests.test_layers import assert_away_from_kinks
 
 NOTEBOOK = "exercises/06_capstone_digits.ipynb"
@@ -62,9 +63,7 @@ REFERENCES = {
 
 
 def verdict(name, fn) -> str:
-    feedback = CHECKERS[name](fn)
-    assert_well_formed(feedback)
-    return str(feedback)
+    return feedback_text(CHECKERS[name], fn)
 
 
 def update_every_parameter(model, learning_rate, scale=1.0):
@@ -93,24 +92,14 @@ def test_references_pass():
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_stub_is_not_attempted(name):
-    def stub(*args):
-        raise NotImplementedError("Exercise 6")
-
-    feedback = CHECKERS[name](stub)
-    assert not feedback
-    assert str(feedback) == ("not attempted yet: replace `raise NotImplementedError` with "
-                             "your code and run this cell again.")
+    assert_not_attempted(CHECKERS[name])
     shown = watch_the_loss(stub)
     assert not shown and str(shown).startswith("not attempted yet: write sgd_step")
 
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_every_registered_mistake_gets_its_own_message(name):
-    assert len(MISTAKES[name]) >= 6
-    for mistake in MISTAKES[name]:
-        feedback = CHECKERS[name](mistake.wrong)
-        assert_well_formed(feedback)
-        assert str(feedback) == f"not yet right: {mistake.message}", mistake.wrong.__name__
+    assert_each_mistake_gets_its_message(CHECKERS[name], MISTAKES[name], minimum=6)
 
 
 # ------------------------------------------------------------------ the cases
@@ -279,9 +268,7 @@ STUDENT_MISTAKES = [
 @pytest.mark.parametrize("name, wrong, phrase", STUDENT_MISTAKES,
                          ids=[f"{name}-{phrase[:30]}" for name, _, phrase in STUDENT_MISTAKES])
 def test_student_mistake_gets_its_targeted_message(name, wrong, phrase):
-    feedback = verdict(name, wrong)
-    assert feedback.startswith("not yet right: ")
-    assert phrase in feedback
+    assert_rejected_with(CHECKERS[name], wrong, phrase)
 
 
 def step_with_optimizer(model, loss_fn, x, y, learning_rate):
@@ -491,16 +478,7 @@ def step_returning_overflow(model, loss_fn, x, y, learning_rate):
 
 def test_notebook_solutions_pass_their_checkers():
     namespace = {"np": np}
-    checked = set()
-    for code in solution_blocks(NOTEBOOK):
-        defined_before = dict(namespace)
-        exec(code, namespace)  # noqa: S102 - our own notebook's solution code
-        for name, checker in CHECKERS.items():
-            if name in namespace and namespace[name] is not defined_before.get(name):
-                feedback = checker(namespace[name])
-                assert feedback, f"the solution of {name} fails: {feedback}"
-                checked.add(name)
-    assert checked == set(CHECKERS)
+    assert set(run_solutions(NOTEBOOK, namespace, CHECKERS)) == set(CHECKERS)
     log = watch_the_loss(namespace["sgd_step"])
     assert isinstance(log, cx.LossLog) and len(log.losses) == 40
     assert log.losses[-1] < 0.2 * log.losses[0]
@@ -575,20 +553,17 @@ def test_pen_and_paper_momentum():
 def test_feedback_points_to_sections_that_exist():
     r"""Every "(chapter 6, 'Section')" in a message, and every *Section* the notebook
     names, is a heading of chapter 6; every {eq} label it uses is defined there."""
-    notebook = nbformat.read(ROOT / CHAPTER, as_version=4)
-    chapter_text = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
-    headings = [line.lstrip("#").strip() for line in chapter_text.splitlines()
-                if line.startswith("#")]
+    chapter_text, chapter_headings = markdown(CHAPTER), headings(CHAPTER)
     texts = [mistake.message for mistakes in MISTAKES.values() for mistake in mistakes]
     pointers = [section for text in texts for section in re.findall(r"chapter 6, '([^']+)'", text)]
     assert len(pointers) >= 8
     for section in pointers:
-        assert section in headings, section
+        assert section in chapter_headings, section
     sections = [" ".join(section.split())
                 for section in re.findall(r"\*([A-Z][^*]+)\*", markdown(NOTEBOOK))]
     assert "One step, in order" in sections
     for section in sections:
-        assert any(heading.startswith(section) for heading in headings), section
+        assert any(heading.startswith(section) for heading in chapter_headings), section
     labels = set(re.findall(r"\$\$ \(([a-z0-9-]+)\)", chapter_text))
     used = set(re.findall(r"\{eq\}`([a-z0-9-]+)`", markdown(NOTEBOOK)))
     assert used and used - {"notation-output-size"} <= labels

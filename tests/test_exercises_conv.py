@@ -31,7 +31,9 @@ from gradlab.conv import conv1d_backward, conv1d_forward
 from gradlab.exercises import (check_conv1d_jacobian, check_conv2d_db, check_conv2d_dw,
                                check_conv2d_dx)
 from gradlab.exercises import conv_exercises as ce
-from tests.test_exercises import ROOT, assert_well_formed, markdown, solution_blocks
+from tests.exercise_helpers import (RETURNS_NONE, ROOT, assert_each_mistake_gets_its_message,
+                                    assert_not_attempted, assert_rejected_with,
+                                    assert_well_formed, headings, markdown, run_solutions)
 
 CHECKERS = {
     "conv1d_jacobian": (check_conv1d_jacobian, ce.CONV1D_JACOBIAN),
@@ -60,23 +62,13 @@ def test_reference_passes(name):
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_stub_is_not_attempted(name):
-    checker, _ = CHECKERS[name]
-
-    def stub(*args):
-        raise NotImplementedError("Exercise 4")
-
-    assert str(checker(stub)) == ("not attempted yet: replace `raise NotImplementedError` "
-                                  "with your code and run this cell again.")
+    assert_not_attempted(CHECKERS[name][0])
 
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_every_registered_mistake_is_recognised(name):
     checker, exercise = CHECKERS[name]
-    assert len(exercise.mistakes) >= 4
-    for mistake in exercise.mistakes:
-        feedback = checker(mistake.wrong)
-        assert_well_formed(feedback)
-        assert str(feedback) == f"not yet right: {mistake.message}", mistake.wrong.__name__
+    assert_each_mistake_gets_its_message(checker, exercise.mistakes, minimum=4)
 
 
 def test_layers_expose_bugs():
@@ -270,12 +262,7 @@ STUDENT_MISTAKES = [
 @pytest.mark.parametrize("name, wrong, phrase", STUDENT_MISTAKES,
                          ids=[f"{name}-{phrase[:30]}" for name, _, phrase in STUDENT_MISTAKES])
 def test_student_mistake_gets_its_targeted_message(name, wrong, phrase):
-    checker, _ = CHECKERS[name]
-    feedback = checker(wrong)
-    assert_well_formed(feedback)
-    assert not feedback
-    assert str(feedback).startswith("not yet right: ")
-    assert phrase in str(feedback)
+    assert_rejected_with(CHECKERS[name][0], wrong, phrase)
 
 
 STUDENT_CORRECT = [
@@ -300,9 +287,7 @@ def test_other_correct_formulations_pass(name, right):
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_returning_none(name):
-    checker, _ = CHECKERS[name]
-    assert str(checker(lambda *args: None)) == ("not yet right: your function returns None: "
-                                                "did you forget `return`?")
+    assert str(CHECKERS[name][0](lambda *args: None)) == RETURNS_NONE
 
 
 @pytest.mark.parametrize("name", CHECKERS)
@@ -390,17 +375,8 @@ NAMES = {"conv1d_jacobian", "conv2d_db", "conv2d_dw", "conv2d_dx"}
 
 
 def test_notebook_solutions_pass_their_checkers():
-    namespace = {"np": np}
-    checked = set()
-    for code in solution_blocks(NOTEBOOK):
-        before = dict(namespace)
-        exec(code, namespace)  # noqa: S102 - our own notebook's solution code
-        for name in NAMES:
-            if name in namespace and namespace[name] is not before.get(name):
-                feedback = CHECKERS[name][0](namespace[name])
-                assert feedback, f"the solution of {name} fails: {feedback}"
-                checked.add(name)
-    assert checked == NAMES
+    checkers = {name: checker for name, (checker, _) in CHECKERS.items()}
+    assert set(run_solutions(NOTEBOOK, {"np": np}, checkers)) == NAMES
 
 
 def test_notebook_is_in_stub_state_with_one_checker_call_each():
@@ -455,20 +431,17 @@ def test_pen_and_paper_stride_2():
 
 
 def test_feedback_points_to_sections_that_exist():
-    notebook = nbformat.read(ROOT / CHAPTER, as_version=4)
-    headings = [line.lstrip("#").strip().replace("$", "")
-                for cell in notebook.cells if cell.cell_type == "markdown"
-                for line in cell.source.splitlines() if line.startswith("#")]
+    chapter_headings = headings(CHAPTER)
     texts = [mistake.message for _, exercise in CHECKERS.values()
              for mistake in exercise.mistakes]
     pointers = re.findall(r"chapter 4, '([^']+)'", " ".join(texts))
     assert len(pointers) >= 20
     for section in pointers:
-        assert section in headings, section
+        assert section in chapter_headings, section
     # Exercise statements name sections in italics: *The index formula*, *dx is ...*.
     italics = [" ".join(text.split()) for text in re.findall(r"\*([A-Za-z][^*]+)\*",
                                                              markdown(NOTEBOOK))]
     sections = [text for text in italics if text[0].isupper() or text.startswith("dx ")]
     assert len(sections) >= 8
     for section in sections:
-        assert section in headings, section
+        assert section in chapter_headings, section

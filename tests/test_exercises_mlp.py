@@ -40,7 +40,9 @@ from gradlab.linear import linear_backward, linear_forward
 from gradlab.losses import cross_entropy_backward, cross_entropy_forward
 from gradlab.mlp import init_mlp, mlp_backward, mlp_forward
 from gradlab.softmax import softmax
-from tests.test_exercises import ROOT, assert_well_formed, markdown, solution_blocks
+from tests.exercise_helpers import (RETURNS_NONE, ROOT, assert_each_mistake_gets_its_message,
+                                    assert_not_attempted, assert_rejected_with, feedback_text,
+                                    headings, markdown, run_solutions)
 
 NOTEBOOK = "exercises/05_mlp_backprop.ipynb"
 CHAPTER = "chapters/05_mlp_backprop.ipynb"
@@ -53,9 +55,7 @@ CHECKERS = {
 
 
 def verdict(name, fn) -> str:
-    feedback = CHECKERS[name][0](fn)
-    assert_well_formed(feedback)
-    return str(feedback)
+    return feedback_text(CHECKERS[name][0], fn)
 
 
 # ------------------------------------------------------------------ both directions
@@ -73,23 +73,13 @@ def test_reference_passes_and_matches_central_differences(name):
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_stub_is_not_attempted(name):
-    def stub(*args):
-        raise NotImplementedError("Exercise 5")
-
-    feedback = CHECKERS[name][0](stub)
-    assert not feedback
-    assert str(feedback) == ("not attempted yet: replace `raise NotImplementedError` with "
-                             "your code and run this cell again.")
+    assert_not_attempted(CHECKERS[name][0])
 
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_every_registered_mistake_gets_its_own_message(name):
     checker, exercise = CHECKERS[name]
-    assert len(exercise.mistakes) >= 6
-    for mistake in exercise.mistakes:
-        feedback = checker(mistake.wrong)
-        assert_well_formed(feedback)
-        assert str(feedback) == f"not yet right: {mistake.message}", mistake.wrong.__name__
+    assert_each_mistake_gets_its_message(checker, exercise.mistakes, minimum=6)
 
 
 def test_linear_cases_expose_bugs():
@@ -265,9 +255,7 @@ STUDENT_MISTAKES = [
 @pytest.mark.parametrize("name, wrong, phrase", STUDENT_MISTAKES,
                          ids=[f"{name}-{phrase[:30]}" for name, _, phrase in STUDENT_MISTAKES])
 def test_student_mistake_gets_its_targeted_message(name, wrong, phrase):
-    text = verdict(name, wrong)
-    assert text.startswith("not yet right: ")
-    assert phrase in text
+    assert_rejected_with(CHECKERS[name][0], wrong, phrase)
 
 
 STUDENT_CORRECT = [
@@ -369,8 +357,7 @@ def test_network_extra_keys_are_ignored():
 
 @pytest.mark.parametrize("name", CHECKERS)
 def test_returning_none(name):
-    assert verdict(name, lambda *args: None) == ("not yet right: your function returns None: "
-                                                 "did you forget `return`?")
+    assert verdict(name, lambda *args: None) == RETURNS_NONE
 
 
 @pytest.mark.parametrize("name", CHECKERS)
@@ -432,17 +419,9 @@ def test_no_warnings_leak_and_feedback_is_deterministic(recwarn):
 def test_notebook_solutions_pass_their_checkers():
     # As in the notebook: the setup cell's imports, solutions run in order (5.3 calls the
     # functions of 5.1 and 5.2).
-    namespace = {"np": np, "softmax": softmax}
-    checked = set()
-    for code in solution_blocks(NOTEBOOK):
-        defined_before = dict(namespace)
-        exec(code, namespace)  # noqa: S102 - our own notebook's solution code
-        for name, (checker, _) in CHECKERS.items():
-            if name in namespace and namespace[name] is not defined_before.get(name):
-                feedback = checker(namespace[name])
-                assert feedback, f"the solution of {name} fails: {feedback}"
-                checked.add(name)
-    assert checked == set(CHECKERS)
+    checkers = {name: checker for name, (checker, _) in CHECKERS.items()}
+    checked = run_solutions(NOTEBOOK, {"np": np, "softmax": softmax}, checkers)
+    assert set(checked) == set(CHECKERS)
 
 
 def test_notebook_stubs_setup_and_checker_outputs():
@@ -520,18 +499,15 @@ def test_pen_and_paper_shapes():
 
 def test_feedback_points_to_sections_that_exist():
     r"""Every "(chapter 5, 'Section')" in a message names a heading of chapter 5."""
-    notebook = nbformat.read(ROOT / CHAPTER, as_version=4)
-    headings = [line.lstrip("#").strip().replace("$", "")
-                for cell in notebook.cells if cell.cell_type == "markdown"
-                for line in cell.source.splitlines() if line.startswith("#")]
+    chapter_headings = headings(CHAPTER)
     texts = [mistake.message for _, exercise in CHECKERS.values()
              for mistake in exercise.mistakes]
     pointers = [section for text in texts for section in re.findall(r"chapter 5, '([^']+)'", text)]
     assert len(pointers) >= 20
     for section in pointers:
-        assert any(heading.startswith(section) for heading in headings), section
+        assert any(heading.startswith(section) for heading in chapter_headings), section
     sections = [" ".join(section.split())  # a section name may wrap onto the next line
                 for section in re.findall(r"\*([A-Z][^*]+)\*", markdown(NOTEBOOK))]
     assert "The linear layer on a batch" in sections
     for section in sections:
-        assert any(heading.startswith(section) for heading in headings), section
+        assert any(heading.startswith(section) for heading in chapter_headings), section
