@@ -24,7 +24,6 @@ Shapes: ``x`` is (N, C, L) in 1-D and (N, C, H, W) in 2-D; ``out`` is (N, C, L')
 
 from __future__ import annotations
 
-import functools
 from typing import NamedTuple
 
 import numpy as np
