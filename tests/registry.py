@@ -2,7 +2,7 @@ r"""One registry of differentiable ops, shared by the gradient, shape and dtype 
 
 Each :class:`OpCase` says how to build inputs, call the forward pass and call the
 backward pass. The cases themselves live next to their topic (``cases_dense.py``,
-``cases_spatial.py``) and are gathered in :data:`CASES`.
+``cases_spatial.py``, ``cases_modern.py``) and are gathered in :data:`CASES`.
 """
 
 from __future__ import annotations
@@ -42,6 +42,6 @@ class OpCase:
 
 
 def gather() -> list[OpCase]:
-    from tests import cases_dense, cases_spatial
+    from tests import cases_dense, cases_modern, cases_spatial
 
-    return [*cases_dense.CASES, *cases_spatial.CASES]
+    return [*cases_dense.CASES, *cases_spatial.CASES, *cases_modern.CASES]
