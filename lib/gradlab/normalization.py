@@ -1,4 +1,4 @@
-r"""Batch normalisation and layer normalisation (training mode) on (N, D) arrays.
+r"""Batch normalisation and layer normalisation (training mode) on (N, D).
 
 Both subtract a mean, divide by a standard deviation and then scale and shift:
 
@@ -7,14 +7,15 @@ Both subtract a mean, divide by a standard deviation and then scale and shift:
     \hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \varepsilon}}, \qquad
     y = \gamma \odot \hat x + \beta .
 
-Batch normalisation takes :math:`\mu` and :math:`\sigma^2` of each feature (column) over
-the N samples of the batch; layer normalisation takes them of each sample (row) over its
-D features. The variance is the biased one (divide by the number of entries, not by one
-less), as in PyTorch's normalisation. In both, :math:`\gamma` and :math:`\beta` have one
-entry per feature, shape (D,).
+Batch normalisation takes :math:`\mu` and :math:`\sigma^2` of each feature
+(column) over the N samples of the batch; layer normalisation takes them of
+each sample (row) over its D features. The variance is the biased one (divide
+by the number of entries, not by one less), as in PyTorch's normalisation. In
+both, :math:`\gamma` and :math:`\beta` have one entry per feature, shape (D,).
 
-Because the mean and the variance are shared, every entry of :math:`\hat x` depends on
-every entry it was averaged with, and the backward pass has three terms:
+Because the mean and the variance are shared, every entry of :math:`\hat x`
+depends on every entry it was averaged with, and the backward pass has three
+terms:
 
 .. math::
 
@@ -24,8 +25,9 @@ every entry it was averaged with, and the backward pass has three terms:
     \qquad \bar{\hat x} = \gamma \odot \mathrm{dout},
 
 with the means over the normalised axis and :math:`\sigma = \sqrt{\sigma^2 +
-\varepsilon}`. :func:`batchnorm_backward_steps` keeps the teaching form (the graph of small
-steps, one local derivative each); a test pins that it agrees with the compact form.
+\varepsilon}`. :func:`batchnorm_backward_steps` keeps the teaching form (the
+graph of small steps, one local derivative each); a test pins that it agrees
+with the compact form.
 """
 
 from __future__ import annotations
@@ -40,14 +42,14 @@ DEFAULT_EPS = 1e-5
 
 
 class NormCache(NamedTuple):
-    r"""What the backward pass needs: the input, the normalised input and more."""
+    r"""What the backward pass needs: the input, its normalised form, ..."""
 
     x: np.ndarray        # the input (N, D)
     x_hat: np.ndarray    # the normalised input (N, D)
-    inv_std: np.ndarray  # 1 / sqrt(var + eps), (1, D) for batch norm, (N, 1) for layer
+    inv_std: np.ndarray  # 1 / sqrt(var + eps): (1, D) batch norm, (N, 1) layer
     gamma: np.ndarray    # the scale (D,)
     eps: float
-    axis: int            # the axis averaged over: 0 for batch norm, 1 for layer norm
+    axis: int            # averaged over: 0 for batch norm, 1 for layer norm
 
 
 def _checked(x, gamma, beta, eps, axis: int):
@@ -58,21 +60,24 @@ def _checked(x, gamma, beta, eps, axis: int):
     n, d = x.shape
     for name, value in (("gamma", gamma), ("beta", beta)):
         if value.shape[0] != d:
-            raise ValueError(f"{name} must have length D={d} (one entry per feature of x "
-                             f"of shape {x.shape}), got length {value.shape[0]}")
+            raise ValueError(f"{name} must have length D={d} (one entry per "
+                             f"feature of x of shape {x.shape}), got length "
+                             f"{value.shape[0]}")
     if x.shape[axis] < 2:
         what = ("samples (rows) for batch normalisation" if axis == 0
                 else "features (columns) for layer normalisation")
-        raise ValueError(f"x must have at least 2 {what}, got shape {x.shape}: the mean "
-                         f"of one number is that number, so the output would be beta")
+        raise ValueError(f"x must have at least 2 {what}, got shape "
+                         f"{x.shape}: the mean of one number is that number, "
+                         f"so the output would be beta")
     return x, gamma, beta, eps
 
 
 def _normalise(x, gamma, beta, eps, axis: int) -> tuple[np.ndarray, NormCache]:
     # keepdims: the statistics keep a length-1 axis and broadcast back over it.
     mu = x.mean(axis=axis, keepdims=True)
-    var = ((x - mu) ** 2).mean(axis=axis, keepdims=True)  # biased: divide by N (or D)
-    inv_std = 1.0 / np.sqrt(var + eps)                      # eps inside the root
+    # The biased variance: divide by N (or D), not by one less.
+    var = ((x - mu) ** 2).mean(axis=axis, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + eps)  # eps inside the root
     x_hat = (x - mu) * inv_std
     return gamma * x_hat + beta, NormCache(x, x_hat, inv_std, gamma, eps, axis)
 
@@ -80,7 +85,8 @@ def _normalise(x, gamma, beta, eps, axis: int) -> tuple[np.ndarray, NormCache]:
 def _normalise_backward(dout, cache: NormCache):
     dout = check_dout(dout, cache.x.shape)
     x_hat, inv_std, axis = cache.x_hat, cache.inv_std, cache.axis
-    dgamma = (dout * x_hat).sum(axis=0)  # gamma and beta act on every row: sum rows
+    # gamma and beta act on every row, so their gradients sum over the rows.
+    dgamma = (dout * x_hat).sum(axis=0)
     dbeta = dout.sum(axis=0)
     dx_hat = dout * cache.gamma
     dx = inv_std * (dx_hat - dx_hat.mean(axis=axis, keepdims=True)
@@ -96,11 +102,12 @@ def batchnorm_forward(x, gamma, beta, eps: float = DEFAULT_EPS
 
         \mu_d = \frac{1}{N}\sum_n x_{nd}, \qquad
         \sigma^2_d = \frac{1}{N}\sum_n (x_{nd} - \mu_d)^2, \qquad
-        \mathrm{out}_{nd} = \gamma_d \frac{x_{nd} - \mu_d}{\sqrt{\sigma^2_d + \varepsilon}}
-        + \beta_d
+        \mathrm{out}_{nd} = \gamma_d \frac{x_{nd} - \mu_d}{\sqrt{\sigma^2_d +
+        \varepsilon}} + \beta_d
 
-    Shapes: ``x`` (N, D) with N >= 2, ``gamma`` (D,), ``beta`` (D,) -> ``out`` (N, D).
-    The variance is the biased one (divide by N). ``eps`` > 0 sits inside the root.
+    Shapes: ``x`` (N, D) with N >= 2, ``gamma`` (D,), ``beta`` (D,) -> ``out``
+    (N, D). The variance is the biased one (divide by N). ``eps`` > 0 sits
+    inside the root.
     """
     return _normalise(*_checked(x, gamma, beta, eps, axis=0), axis=0)
 
@@ -117,8 +124,8 @@ def batchnorm_backward(dout, cache: NormCache
         \frac{\partial L}{\partial x_{nd}} = \frac{\gamma_d}{N \sigma_d}
         \Big(N \bar y_{nd} - \sum_{n'} \bar y_{n'd}
         - \hat x_{nd} \sum_{n'} \bar y_{n'd}\, \hat x_{n'd}\Big), \qquad
-        \frac{\partial L}{\partial \gamma_d} = \sum_n \bar y_{nd}\, \hat x_{nd}, \qquad
-        \frac{\partial L}{\partial \beta_d} = \sum_n \bar y_{nd}
+        \frac{\partial L}{\partial \gamma_d} = \sum_n \bar y_{nd}\, \hat
+        x_{nd}, \qquad \frac{\partial L}{\partial \beta_d} = \sum_n \bar y_{nd}
 
     Shapes: ``dout`` (N, D) -> ``dx`` (N, D), ``dgamma`` (D,), ``dbeta`` (D,).
     """
@@ -129,17 +136,19 @@ def batchnorm_backward_steps(dout, cache: NormCache
                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""The same gradients through the graph of small steps (teaching form).
 
-    Forward steps: :math:`\mu`, :math:`c = x - \mu`, :math:`v = \operatorname{mean}(c^2)`,
-    :math:`r = (v + \varepsilon)^{-1/2}`, :math:`\hat x = c\, r`,
-    :math:`y = \gamma \hat x + \beta`. The backward pass visits them in reverse; the
-    gradient of :math:`c` collects two paths, directly and through :math:`v`, and the
-    gradient of :math:`x` two more, directly and through :math:`\mu`.
+    Forward steps: :math:`\mu`, :math:`c = x - \mu`, :math:`v =
+    \operatorname{mean}(c^2)`, :math:`r = (v + \varepsilon)^{-1/2}`,
+    :math:`\hat x = c\, r`, :math:`y = \gamma \hat x + \beta`. The backward
+    pass visits them in reverse; the gradient of :math:`c` collects two paths,
+    directly and through :math:`v`, and the gradient of :math:`x` two more,
+    directly and through :math:`\mu`.
 
     Shapes: as :func:`batchnorm_backward`, which it equals.
     """
     if cache.axis != 0:
-        raise ValueError("cache must come from batchnorm_forward, got the cache of "
-                         "layernorm_forward (it averages over axis 1)")
+        raise ValueError("cache must come from batchnorm_forward, got the "
+                         "cache of layernorm_forward (it averages over "
+                         "axis 1)")
     dout = check_dout(dout, cache.x.shape)
     x, gamma, eps = cache.x, cache.gamma, cache.eps
     n = x.shape[0]
@@ -161,24 +170,25 @@ def batchnorm_backward_steps(dout, cache: NormCache
 
 def layernorm_forward(x, gamma, beta, eps: float = DEFAULT_EPS
                       ) -> tuple[np.ndarray, NormCache]:
-    r"""Layer normalisation, returning ``(out, cache)``: each row over its features.
+    r"""Layer normalisation, returning ``(out, cache)``: row by row.
 
     .. math::
 
         \mu_n = \frac{1}{D}\sum_d x_{nd}, \qquad
         \sigma^2_n = \frac{1}{D}\sum_d (x_{nd} - \mu_n)^2, \qquad
-        \mathrm{out}_{nd} = \gamma_d \frac{x_{nd} - \mu_n}{\sqrt{\sigma^2_n + \varepsilon}}
-        + \beta_d
+        \mathrm{out}_{nd} = \gamma_d \frac{x_{nd} - \mu_n}{\sqrt{\sigma^2_n +
+        \varepsilon}} + \beta_d
 
-    Shapes: ``x`` (N, D) with D >= 2 (N may be 1), ``gamma`` (D,), ``beta`` (D,) ->
-    ``out`` (N, D). The same in training and at test time: no batch statistics.
+    Shapes: ``x`` (N, D) with D >= 2 (N may be 1), ``gamma`` (D,), ``beta``
+    (D,) -> ``out`` (N, D). The same in training and at test time: no batch
+    statistics.
     """
     return _normalise(*_checked(x, gamma, beta, eps, axis=1), axis=1)
 
 
 def layernorm_backward(dout, cache: NormCache
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""Gradients of layer normalisation: batch norm's closed form on the other axis.
+    r"""Gradients of layer normalisation: batch norm's form on the other axis.
 
     With :math:`g = \gamma \odot \bar y` (row by row) and
     :math:`\sigma_n = \sqrt{\sigma_n^2 + \varepsilon}`,
@@ -186,11 +196,12 @@ def layernorm_backward(dout, cache: NormCache
     .. math::
 
         \frac{\partial L}{\partial x_{nd}} = \frac{1}{D \sigma_n}
-        \Big(D g_{nd} - \sum_{d'} g_{nd'} - \hat x_{nd} \sum_{d'} g_{nd'}\, \hat x_{nd'}\Big),
+        \Big(D g_{nd} - \sum_{d'} g_{nd'} - \hat x_{nd} \sum_{d'} g_{nd'}\,
+        \hat x_{nd'}\Big),
 
-    and ``dgamma``, ``dbeta`` are the column sums of :math:`\bar y \odot \hat x` and
-    :math:`\bar y`, as in batch norm. Unlike batch norm, :math:`\gamma` varies along the
-    averaged axis, so it stays inside the sums.
+    and ``dgamma``, ``dbeta`` are the column sums of :math:`\bar y \odot \hat
+    x` and :math:`\bar y`, as in batch norm. Unlike batch norm, :math:`\gamma`
+    varies along the averaged axis, so it stays inside the sums.
 
     Shapes: ``dout`` (N, D) -> ``dx`` (N, D), ``dgamma`` (D,), ``dbeta`` (D,).
     """
