@@ -8,6 +8,7 @@ Each topic is a submodule (``gradlab.softmax``, ``gradlab.losses``, ...). The fu
 
 from . import (
     activations,
+    attention,
     conv,
     data,
     gradcheck,
@@ -15,6 +16,7 @@ from . import (
     linear,
     losses,
     mlp,
+    normalization,
     pooling,
     softmax,
 )
