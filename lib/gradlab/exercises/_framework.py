@@ -192,10 +192,19 @@ def _raising_line(error: BaseException) -> str:
     if not own:
         return ""
     frame = own[-1]
-    place = ("a notebook cell" if "ipykernel" in frame.filename
-             else os.path.basename(frame.filename))
     source = f": {frame.line.strip()}" if frame.line else ""
-    return f"line {frame.lineno} of {place}, in {frame.name}{source}"
+    return (f"line {frame.lineno} of {_place(frame.filename)}, in "
+            f"{frame.name}{source}")
+
+
+def _place(filename: str) -> str:
+    r"""``cell In[5]`` in a notebook (as IPython names it), else the file."""
+    try:
+        from IPython import get_ipython
+        label = get_ipython().compile.format_code_name(filename)
+        return f"cell {label[1]}"
+    except Exception:  # noqa: BLE001 - not in IPython, or not a cell
+        return os.path.basename(filename)
 
 
 def call(fn: Callable, arguments: tuple):

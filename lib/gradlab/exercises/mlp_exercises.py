@@ -115,7 +115,7 @@ LINEAR_BACKWARD = Exercise(
                 "dx and dw are both transposed: W^T dy and dy x^T are the "
                 "column-vector formulas, for y = Wx + b. With samples as "
                 "rows, y = xW + b, they read dx = dout @ w.T and dw = "
-                "x.T @ dout (see the table)", ON_A_BATCH),
+                "x.T @ dout, as the table shows", ON_A_BATCH),
         Mistake(lambda *a: _linear(*a, db_axis=1),
                 "db is summed over axis 1, which gives one number per "
                 "sample (length N). b is added to every row, so its "
@@ -162,8 +162,8 @@ TANH_BACKWARD = Exercise(
                 ONE_MINUS_TANH),
         Mistake(lambda dout, h: dout * (1 - np.tanh(h) ** 2),
                 "you applied tanh to h, but h already is tanh(a): the slope "
-                "is 1 - h**2, not 1 - tanh(h)**2 (the slip this section "
-                "shows with the sigmoid)", ON_THE_OUTPUT),
+                "is 1 - h**2, not 1 - tanh(h)**2; the chapter shows the same "
+                "slip with the sigmoid", ON_THE_OUTPUT),
         Mistake(lambda dout, h: 1 - h ** 2,
                 "dout is missing: by the chain rule the local slope "
                 "1 - h**2 multiplies the upstream gradient, entry by entry, "
@@ -276,8 +276,8 @@ MLP_GRADIENTS = Exercise(
                 "(tanh' = 1 - tanh^2), not 1 - h", ONE_MINUS_TANH),
         Mistake(_slip(slope=lambda a, h: 1 - np.tanh(h) ** 2),
                 "W1 and b1 are wrong: h already is tanh(a), so the slope is "
-                "1 - h**2, not 1 - tanh(h)**2 (the slip this section shows "
-                "with the sigmoid)", ON_THE_OUTPUT),
+                "1 - h**2, not 1 - tanh(h)**2; the chapter shows the same "
+                "slip with the sigmoid", ON_THE_OUTPUT),
         Mistake(_slip(slope=lambda a, h: 1 - a ** 2),
                 "W1 and b1 are wrong: 1 - a**2 puts the pre-activation where "
                 "tanh(a) belongs. The slope is 1 - tanh(a)**2 = 1 - h**2, "

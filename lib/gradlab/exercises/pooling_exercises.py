@@ -137,7 +137,7 @@ KERNEL_SWAPPED = ("your windows are KW x KH instead of KH x KW: kernel_size "
 STRIDE_SWAPPED = ("your strides are swapped: stride = (SH, SW), so window "
                   "(i, j) starts at row i*SH and column j*SW")
 GROWN_2D = ("your windows are (KH + 1) x (KW + 1): window (i, j) covers rows "
-            "i*SH : i*SH + KH and columns j*SW : j*SW + KW, slice ends "
+            "i*SH : i*SH + KH and columns j*SW : j*SW + KW{of}, slice ends "
             "excluded")
 
 # (switches, message, heading, exercises: "1" for 1-D, "2" for 2-D)
@@ -153,7 +153,8 @@ MAX_SLIPS = (
     (dict(swap_stride=True), STRIDE_SWAPPED, TWO_D, "2"),
     (dict(grow=1), "your windows hold K + 1 entries: window i is "
      "x[i*S : i*S + K], the slice end excluded", OFF_BY_ONE, "1"),
-    (dict(grow=1), GROWN_2D + ", of the padded input", OFF_BY_ONE, "2"),
+    (dict(grow=1), GROWN_2D.format(of=" of the padded input"), OFF_BY_ONE,
+     "2"),
     (dict(pad_value=0.0), "you padded with zeros: where every input of a "
      "window is negative a padded 0 wins and the gradient is lost. Max "
      "pooling pads with -inf, so the padding is never the maximum",
@@ -347,7 +348,7 @@ AVG_SLIPS = (
     (dict(divisor=lambda kh, kw: kh + kw), "you divided by KH + KW: a "
      "KH x KW window holds KH*KW inputs, and the mean divides by that "
      "count", TWO_D, "2"),
-    (dict(grow=1), GROWN_2D, OFF_BY_ONE, "2"),
+    (dict(grow=1), GROWN_2D.format(of=""), OFF_BY_ONE, "2"),
     (dict(assign=True), ASSIGNED, "Assigning instead of accumulating", "2"),
     (dict(step_one=True), STRIDE_IGNORED_2D, OVERLAP, "2"),
     (dict(swap_kernel=True), KERNEL_SWAPPED, TWO_D, "2"),
