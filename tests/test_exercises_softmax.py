@@ -86,8 +86,8 @@ def test_float32_is_not_called_an_overflow_or_a_missing_factor():
         assert text == ("not yet right: your function returns values of dtype "
                         "float32, but float64 is expected: float32 keeps "
                         "fewer digits than a gradient check needs. Compute in "
-                        "float64 (the inputs are float64; look for a float32 "
-                        "conversion or dtype=).")
+                        "float64 (the inputs are float64; look for a "
+                        "conversion or a dtype=).")
 
 
 def test_pen_and_paper_softmax_numbers():

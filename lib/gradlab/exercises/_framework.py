@@ -9,13 +9,15 @@ something is wrong:
 1. ``NotImplementedError``: the exercise is not attempted yet;
 2. ``None``, a list, a non-numeric result, a dtype other than float64, an
    input changed in place;
-3. an exception (never propagated), a wrong shape, nan/inf, wrong values.
+3. an exception (never propagated), a wrong shape, nan/inf, wrong values;
+4. a different result when called again on the first case (hidden state).
 
 For 3 a mistake is named only if the student's outcome agrees with it, at
-the correctness tolerance, on every case where the mistake differs from the
-reference, and there is at least one such case. Otherwise the message names
-the case, the entry and the two values, with enough digits to differ; an
-exception shows the line of the student's code that raised it.
+the correctness tolerance (nan or inf where it has nan or inf), on every
+case where the mistake differs from the reference, and there is at least
+one such case. Otherwise the message names the case, the entry and the two
+values, with enough digits to differ; an exception shows the line of the
+student's code that raised it.
 
 An exercise that changes a model instead of returning arrays supplies a
 ``run`` hook that turns one call into an outcome (a dict of arrays) and a
@@ -243,11 +245,12 @@ def _floats(value, name: str, wanted: str):
         return Problem(f"{what} {type(value).__name__}{dtype}, but {wanted} "
                        f"is expected.")
     if kind == "f" and array.dtype != np.float64:
+        fewer = (f": {array.dtype} keeps fewer digits than a gradient check "
+                 f"needs. Compute in float64 (the inputs are float64; look "
+                 f"for a conversion or a dtype=)"
+                 if array.dtype.itemsize < 8 else "")
         return Problem(f"{what} values of dtype {array.dtype}, but float64 "
-                       f"is expected: {array.dtype} keeps fewer digits than "
-                       f"a gradient check needs. Compute in float64 (the "
-                       f"inputs are float64; look for a float32 conversion "
-                       f"or dtype=).")
+                       f"is expected{fewer}.")
     return array.astype(np.float64), array.dtype
 
 
@@ -469,9 +472,10 @@ def check(exercise: Exercise, fn) -> Feedback:
             return Feedback(NOT_YET, f"called a second time on "
                                      f"{exercise.cases[0].description}, your "
                                      f"function returned a different result: "
-                                     f"it keeps state between calls (a "
-                                     f"global, an attribute, a default "
-                                     f"argument it changes).")
+                                     f"it depends on something besides its "
+                                     f"inputs (a global, an attribute, a "
+                                     f"default argument it changes, a random "
+                                     f"draw).")
         errors = []
         for case, mine in zip(exercise.cases, got):
             if case.numerical is not None:

@@ -29,7 +29,7 @@ from ..layers import (Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential,
 from ._framework import (ATOL, NOT_ATTEMPTED, RTOL, Case, Exercise, Feedback,
                          Mistake, Problem, Raised, call, changed_input,
                          checker, described, worst_entry)
-from .cases import numerical
+from .cases import batch_name, numerical
 
 STEPS = 3  # the second step exposes gradients never zeroed, or hidden state
 LAYER_BY_LAYER = "The backward pass, layer by layer"
@@ -44,7 +44,7 @@ def _relu_cases():
     for shape, letters in (((2, 3, 4, 5), "NCHW"), ((3, 5), "ND"),
                            ((1, 2, 3, 4), "NCHW")):
         x, dout = rng.normal(size=shape), rng.normal(size=shape)
-        batch = (f"a batch of 1 ({described(shape, letters)})" if shape[0] == 1
+        batch = (batch_name(shape, letters) if shape[0] == 1
                  else f"feature maps of {described(shape, letters)}"
                  if len(shape) == 4 else
                  f"a batch of rows of {described(shape, letters)}")
@@ -99,9 +99,7 @@ def _accuracy_cases():
         other = (best + rng.integers(1, shape[1], size=len(best))) % shape[1]
         y = np.where(np.arange(len(best)) < right, best, other)
         whole = "right" if shape[0] == 1 else f"{right} of {shape[0]} right"
-        batch = (f"a batch of 1 ({described(shape)})" if shape[0] == 1
-                 else f"a batch of {described(shape)}")
-        return Case(f"{batch}, {whole}", (logits, y))
+        return Case(f"{batch_name(shape)}, {whole}", (logits, y))
 
     # the largest logit of the batch is in column 0, the label of three rows
     flat = np.array([[9.0, 1.0, 2.0], [0.5, 3.0, 1.0], [2.0, 0.0, 1.0],

@@ -16,7 +16,7 @@ from ..losses import (cross_entropy_backward, cross_entropy_forward,
                       nll_backward, nll_forward)
 from ..softmax import log_softmax, softmax
 from ._framework import Case, Exercise, Mistake, checker, described
-from .cases import LARGE, SCALES, numerical
+from .cases import LARGE, SCALES, batch_name, numerical
 
 LOG_SUM_EXP = "Log-sum-exp and the p = 0 problem"
 MEAN = "The mean, not the sum"
@@ -40,9 +40,8 @@ def _logit_cases(numerical_loss=None):
     cases = []
     for logits, y, note in rows:
         y = np.array(y)
-        name = (f"a batch of 1 ({described(logits.shape)})" if len(y) == 1
-                else f"a batch of {described(logits.shape)}{note}")
-        cases.append(Case(name, (logits, y), numerical=None
+        cases.append(Case(batch_name(logits.shape) + note, (logits, y),
+                          numerical=None
                           if numerical_loss is None else numerical(
                               lambda v, y=y: numerical_loss(v, y), logits)))
     huge = np.array([[1e4, 0.0, -1e4], [1e4 - 1, 1e4, 1e4 - 3]])
@@ -155,10 +154,9 @@ def _probability_cases():
     cases = []
     for probs, y in rows:
         y = np.array(y)
-        name = (f"a batch of 1 ({described(probs.shape)})" if len(y) == 1
-                else f"a batch of {described(probs.shape)}")
-        cases.append(Case(name, (probs, y), numerical=numerical(
-            lambda v, y=y: nll_forward(v, y)[0], probs)))
+        cases.append(Case(batch_name(probs.shape), (probs, y),
+                          numerical=numerical(
+                              lambda v, y=y: nll_forward(v, y)[0], probs)))
     confident = np.array([[0.998, 0.001, 0.001], [0.2, 0.3, 0.5]])
     return tuple(cases) + (
         Case("a confident wrong prediction (true-class probability 0.001)",
