@@ -111,8 +111,6 @@ STUDENT_MISTAKES = [
      "the sign is flipped"),
     ("softmax_vjp", vjp_with_swapped_arguments, "used the wrong way round"),
     # chapter 2: the loss
-    ("cross_entropy", lambda logits, y: -np.log(softmax(logits))[_rows(y), y].sum(),
-     "np.log(softmax(z)) fails"),  # and summed: that shows once fixed
     ("cross_entropy",
      lambda logits, y: -np.mean(np.eye(logits.shape[1])[y] * log_softmax(logits)),
      "you divided by N*C"),
@@ -209,6 +207,12 @@ STUDENT_MISTAKES += [
 # Slips no registered mistake describes: the feedback must name none and
 # say something true (the case, the entry, the dtype, the line that raised).
 UNREGISTERED = [
+    # two registered slips at once (summed, and log of softmax): neither
+    # describes the answer alone, so neither is named
+    ("cross_entropy", lambda logits, y: -np.log(softmax(logits))[
+        np.arange(len(y)), y].sum(), "returns 5.85477 but the answer is"),
+    ("cross_entropy", lambda z, y: np.mean(-z[np.arange(len(y)), y] + np.log(
+        np.sum(np.exp(z), axis=1))), "returns inf"),
     ("softmax", lambda z: np.exp(z - z.max(axis=0)) / np.exp(
         z - z.max(axis=0)).sum(axis=1, keepdims=True),
      "on a batch of N=3, C=5, entry [0, 4] is 0.33464 but should be"),

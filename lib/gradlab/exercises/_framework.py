@@ -15,7 +15,8 @@ something is wrong:
 For 3 a mistake is named only if the student's outcome agrees with it, at
 the correctness tolerance (nan or inf where it has nan or inf), on every
 case where the mistake differs from the reference, and there is at least
-one such case. Otherwise the message names the case, the entry and the two
+one such case; and, so that a second slip is not hidden behind the first,
+also on the cases where the mistake gives the right answer. Otherwise the message names the case, the entry and the two
 values, with enough digits to differ; an exception shows the line of the
 student's code that raised it.
 
@@ -324,12 +325,12 @@ def agree(a, b) -> bool:
 
 
 def named_mistake(exercise: Exercise, got: list) -> Mistake | None:
-    r"""The first mistake the student's outcomes agree with wherever it
-    differs from the reference (and it differs somewhere)."""
+    r"""The first mistake the student's outcomes agree with on every case
+    (so wherever it differs from the reference, and it differs somewhere;
+    where it does not, the student must be right too)."""
     for mistake, wrong in zip(exercise.mistakes, exercise.mistake_outcomes):
-        differs = [k for k, (w, e) in enumerate(zip(wrong, exercise.expected))
-                   if not agree(w, e)]
-        if differs and all(agree(got[k], wrong[k]) for k in differs):
+        if all(agree(mine, w) for mine, w in zip(got, wrong)) and not all(
+                agree(w, e) for w, e in zip(wrong, exercise.expected)):
             return mistake
     return None
 
