@@ -16,9 +16,10 @@ For 3 a mistake is named only if the student's outcome agrees with it, at
 the correctness tolerance (nan or inf where it has nan or inf), on every
 case where the mistake differs from the reference, and there is at least
 one such case; and, so that a second slip is not hidden behind the first,
-also on the cases where the mistake gives the right answer. Otherwise the message names the case, the entry and the two
-values, with enough digits to differ; an exception shows the line of the
-student's code that raised it.
+also on the cases where the mistake gives the right answer. Otherwise the
+message names the case, the entry and the two values, with enough digits
+to differ; an exception shows the line of the student's code that raised
+it.
 
 An exercise that changes a model instead of returning arrays supplies a
 ``run`` hook that turns one call into an outcome (a dict of arrays) and a

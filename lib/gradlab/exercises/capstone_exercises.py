@@ -171,7 +171,9 @@ def exercise_network(seed: int) -> Sequential:
     return model
 
 
-PARAMS = tuple(exercise_network(0).params)
+SHAPES = {name: value.shape
+          for name, value in exercise_network(0).params.items()}
+PARAMS = tuple(SHAPES)
 STEP_PARTS = ("loss",) + PARAMS
 
 
@@ -189,7 +191,8 @@ def _step_case(rng, n, learning_rate, seed):
                 numerical=numeric)
 
 
-def _step_problem(case, number, result, model, names) -> str:
+def _step_problem(case, number, result, model) -> str:
+    r"""What makes step ``number`` impossible to compare, or ""."""
     if result is None:
         return "your function returns None: did you forget `return loss`?"
     loss = np.asarray(result) if not isinstance(result, (list, tuple)) \
@@ -198,17 +201,15 @@ def _step_problem(case, number, result, model, names) -> str:
         return (f"your function returns {type(result).__name__}, but the "
                 f"loss of the batch, a single number, is expected: return "
                 f"float(loss).")
-    if not isinstance(model, Sequential) or tuple(model.params) != names:
+    if not isinstance(model, Sequential) or tuple(model.params) != PARAMS:
         return ("the model lost or gained parameters: update the arrays in "
                 "each layer.params and keep their keys.")
     for name, value in model.params.items():
-        shape = np.shape(value)
-        if shape != np.shape(exercise_network(0).params[name]):
+        if np.shape(value) != SHAPES[name]:
             return (f"after step {number}, parameter {name} has shape "
-                    f"{shape} instead of shape "
-                    f"{exercise_network(0).params[name].shape}: each update "
-                    f"must have the shape of its parameter (subtract "
-                    f"learning_rate * grad of the same key).")
+                    f"{np.shape(value)} instead of shape {SHAPES[name]}: "
+                    f"each update must have the shape of its parameter "
+                    f"(subtract learning_rate * grad of the same key).")
         dtype = np.asarray(value).dtype
         if dtype != np.float64:
             return (f"after step {number}, parameter {name} has dtype "
@@ -232,7 +233,7 @@ def _steps(fn, case):
         result = call(fn, arguments)
         if isinstance(result, Raised):
             return result
-        problem = (_step_problem(case, number, result, model, PARAMS)
+        problem = (_step_problem(case, number, result, model)
                    or changed_input(("x", "y"), (x, y), arguments[2:4]))
         if problem:
             return Problem(problem)
@@ -281,6 +282,12 @@ def _step_difference(case, got, want) -> str:
     return f"{on}, your steps differ from the reference."
 
 
+def _applied_at_step_1(case, parts):
+    r"""The gradients step 1 applied, (before - after) / learning_rate,
+    for the comparison with central differences."""
+    return [(states[0] - states[1]) / case.inputs[3] for states in parts[1:]]
+
+
 def _sgd_step_reference(model, loss_fn, x, y, learning_rate):
     return _step(model, loss_fn, x, y, learning_rate)
 
@@ -323,9 +330,7 @@ SGD_STEP = Exercise(
     arg_names=("model", "loss_fn", "x", "y", "learning_rate"),
     reference=_sgd_step_reference, returns="dict", parts=STEP_PARTS,
     run=_steps, describe=_step_difference, counted="batches (3 steps each)",
-    applied=lambda case, parts: [(before_after[0] - before_after[1])
-                                 / case.inputs[3]
-                                 for before_after in parts[1:]],
+    applied=_applied_at_step_1,
     reproduces=("layers.SGD",),
     cases=tuple(_step_case(np.random.default_rng(6603 + k), *spec)
                 for k, spec in enumerate([(6, 0.1, 11), (1, 0.2, 12),
