@@ -244,7 +244,24 @@ STUDENT_MISTAKES += [
      "you updated the parameters before this step's backward pass"),
 ]
 
+def step_backward_twice(model, loss_fn, x, y, learning_rate):
+    model.zero_grad()
+    loss = loss_fn.forward(model.forward(x), y)
+    dout = loss_fn.backward()
+    model.backward(dout)
+    model.backward(dout)  # "to be sure": the gradients add up
+    update_every_parameter(model, learning_rate)
+    return loss
+
+
 UNREGISTERED = [
+    ("sgd_step", step_backward_twice, "step 1 moved"),
+    ("sgd_step", lambda *args: np.float32(step_with_optimizer(*args)),
+     "returns the loss as float32"),
+    ("accuracy", lambda logits, y: np.sum(logits.argmax(1) == y)
+     / logits.shape[1], "returns 1 but the answer is 0.6"),
+    ("relu_backward", lambda dout, x: np.maximum(dout, 0) * (x > 0),
+     "entry"),
     ("relu_backward", lambda dout, x: np.where(x > 0, 0.0, dout), "entry"),
     ("relu_backward", lambda dout, x: (dout * (x > 0)).astype(np.float32),
      "values of dtype float32"),

@@ -213,7 +213,16 @@ def db_float32(dout):
     return dout.sum(axis=(0, 2, 3)).astype(np.float32)
 
 
+def dw_without_padding(dout, x, w, stride, padding):
+    return dw_einsum()(dout, np.pad(x, ((0, 0), (0, 0), (0, 2 * padding),
+                                        (0, 2 * padding))), w, stride, 0)
+
+
 UNREGISTERED = [
+    ("conv2d_dw", dw_without_padding, "padding 1, entry"),
+    ("conv2d_db", lambda dout: dout.sum(axis=(0, 2, 3)) / len(dout), "entry"),
+    ("conv2d_dx", lambda dout, x, w, s, p: dx_loops(crop=False)(
+        dout, x, w, s, p)[:, :, p:-p, p:-p], "got (2, 2, 0, 0)"),
     ("conv2d_dx", dx_recipe_without_zero_fill, "got (1, 1, 7, 9)"),
     ("conv2d_dx", dx_recipe_truncated, "expected shape (2, 3, 8, 10), got "
                                        "(2, 3, 7, 9)"),

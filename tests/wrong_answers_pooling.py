@@ -310,7 +310,43 @@ STUDENT_MISTAKES += [
     ("max_pool2d_grad", max2d_fancy_plus_equals, "np.add.at(dx, idx, v)"),
 ]
 
+def max1d_split_between_ties(dout, x, kernel_size, stride):
+    dx = np.zeros(x.shape)
+    for n, c, i in np.ndindex(dout.shape):
+        window = x[n, c, i * stride:i * stride + kernel_size]
+        tied = window == window.max()
+        dx[n, c, i * stride:i * stride + kernel_size] += \
+            tied * dout[n, c, i] / tied.sum()
+    return dx
+
+
+def max1d_without_window_offset(dout, x, kernel_size, stride):
+    dx = np.zeros(x.shape)
+    for n, c, i in np.ndindex(dout.shape):
+        window = x[n, c, i * stride:i * stride + kernel_size]
+        dx[n, c, np.argmax(window)] += dout[n, c, i]  # not + i * stride
+    return dx
+
+
+def max2d_cropped_with_negative_index(dout, x, kernel_size, stride, padding):
+    (ph, pw) = padding
+    return max2d_by_loops(crop=False)(dout, x, kernel_size, stride,
+                                      padding)[:, :, ph:-ph, pw:-pw]
+
+
+def max2d_unravelled_with_kh(dout, x, kernel_size, stride, padding):
+    return max2d_by_loops(pick=lambda block: np.ravel_multi_index(
+        divmod(int(np.argmax(block)), block.shape[0]), block.shape,
+        mode="clip"))(dout, x, kernel_size, stride, padding)
+
+
 UNREGISTERED = [
+    ("max_pool1d_grad", max1d_split_between_ties,
+     "on windows with two equal maxima"),
+    ("max_pool1d_grad", max1d_without_window_offset, "entry"),
+    ("max_pool2d_grad", max2d_cropped_with_negative_index,
+     "got (1, 2, 0, 9)"),
+    ("max_pool2d_grad", max2d_unravelled_with_kh, "entry"),
     ("max_pool1d_grad", max1d_by_loops(pick=np.argmin), "entry"),
     ("max_pool1d_grad", max1d_one_window_short, "entry"),
     ("max_pool1d_grad", max1d_by_loops(start=lambda i, s: i * s + 1),

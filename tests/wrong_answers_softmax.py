@@ -207,6 +207,15 @@ STUDENT_MISTAKES += [
 # Slips no registered mistake describes: the feedback must name none and
 # say something true (the case, the entry, the dtype, the line that raised).
 UNREGISTERED = [
+    ("softmax", lambda z: np.exp(z - z.mean(axis=1, keepdims=True)) / np.exp(
+        z - z.mean(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
+     "on logits of magnitude 1e4 (N=2, C=3), your function returns nan"),
+    ("cross_entropy", lambda z, y: -np.mean(np.log(
+        softmax(z)[np.arange(len(y)), y] + 1e-12)), "returns 15.49"),
+    ("ce_grad_probs", lambda p, y: -1 / (len(y) * p[np.arange(len(y)), y]),
+     "expected shape (4, 3), got (4,)"),
+    ("ce_grad_logits", lambda z, y: (softmax(z) - np.eye(z.shape[1])[y])
+     / z.shape[1], "entry [0, 2] is -0.30405"),
     # two registered slips at once (summed, and log of softmax): neither
     # describes the answer alone, so neither is named
     ("cross_entropy", lambda logits, y: -np.log(softmax(logits))[

@@ -201,6 +201,9 @@ def _step_problem(case, number, result, model) -> str:
         return (f"your function returns {type(result).__name__}, but the "
                 f"loss of the batch, a single number, is expected: return "
                 f"float(loss).")
+    if loss.dtype.kind == "f" and loss.dtype != np.float64:
+        return (f"your function returns the loss as {loss.dtype}, but "
+                f"float64 is expected: compute the loss in float64.")
     if not isinstance(model, Sequential) or tuple(model.params) != PARAMS:
         return ("the model lost or gained parameters: update the arrays in "
                 "each layer.params and keep their keys.")
