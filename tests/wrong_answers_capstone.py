@@ -164,7 +164,32 @@ STUDENT_CORRECT = [
     ("sgd_step", step_with_optimizer),
     ("sgd_step", step_layer_by_layer),
     ("sgd_step", step_with_merged_dict),
+    ("sgd_step", lambda *args: step_in_another_order(*args)),
+    ("sgd_step", lambda *args: step_with_a_fresh_momentum_optimizer(*args)),
 ]
+
+
+def step_in_another_order(model, loss_fn, x, y, learning_rate):
+    # forward, backward, update the last layer first, zero the gradients
+    # at the end (a fresh model starts with zero gradients)
+    loss = float(loss_fn.forward(model.forward(x), y))
+    model.backward(loss_fn.backward())
+    for layer in reversed(model.layers):
+        for key in sorted(layer.params, reverse=True):
+            layer.params[key] -= learning_rate * layer.grads[key]
+    model.zero_grad()
+    return loss
+
+
+def step_with_a_fresh_momentum_optimizer(model, loss_fn, x, y,
+                                         learning_rate):
+    # a new optimizer each call: its first step is a plain SGD step
+    optimizer = SGD(model, learning_rate, momentum=0.9)
+    optimizer.zero_grad()
+    loss = loss_fn.forward(model.forward(x), y)
+    model.backward(loss_fn.backward())
+    optimizer.step()
+    return loss
 
 
 
