@@ -105,10 +105,12 @@ def _max1d(dout, x, kernel_size, stride, **switches):
                   (1, stride), **switches)[:, :, 0]
 
 
-def _avg1d_jacobian(length, kernel_size, stride, *, rows=None, transpose=False,
-                    **switches):
-    r"""Row i is :func:`_avg2d` applied to e_i, on an image of height 1."""
-    rows = (length - kernel_size) // stride + 1 if rows is None else rows
+def _avg1d_jacobian(length, kernel_size, stride, *, every_start=False,
+                    transpose=False, **switches):
+    r"""Row i is :func:`_avg2d` applied to e_i, on an image of height 1;
+    ``every_start`` makes a window start at every entry, as for stride 1."""
+    rows = (length - kernel_size) // (1 if every_start else stride) + 1
+    switches["step_one"] = switches.get("step_one") or every_start
     jac = np.array([_avg2d(e.reshape(1, 1, 1, rows), (1, 1, 1, length),
                            (1, kernel_size), (1, stride),
                            **switches)[0, 0, 0] for e in np.eye(rows)])
@@ -246,14 +248,13 @@ AVG_POOL1D_JACOBIAN = Exercise(
          "1/(K + 1): the window holds exactly K inputs and the average "
          "divides by K", OFF_BY_ONE),
         (dict(step_one=True), STRIDE_IGNORED, OVERLAP),
+        (dict(every_start=True), "your matrix has L - K + 1 rows, the "
+         "output length for stride 1: with stride S there are L' = "
+         "(L - K) // S + 1 windows, and window i starts at i*S", OVERLAP),
         (dict(transpose=True), "your matrix is transposed: J[i, j] = "
          "dy_i/dx_j has one row per output and one column per input, shape "
          "(L', L)", "The Jacobian: a band of 1/W"),
-    )) + (Mistake(lambda length, k, s: _avg1d_jacobian(
-        length, k, s, rows=length - k + 1, step_one=True),
-        "your matrix has L - K + 1 rows, the output length for stride 1: "
-        "with stride S there are L' = (L - K) // S + 1 windows, and window "
-        "i starts at i*S", OVERLAP),))
+    )))
 
 check_avg_pool1d_jacobian = checker(AVG_POOL1D_JACOBIAN, r"""Check
 ``fn(length, kernel_size, stride)``: the (L', L) Jacobian of 1-D average
