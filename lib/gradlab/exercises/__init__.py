@@ -11,8 +11,15 @@ a short verdict and is truthy only when the answer is correct::
     check_softmax(softmax)   # correct: matches the reference on 7 inputs.
 
 :data:`CHAPTERS` lists every chapter's exercises (an :class:`Exercise` each:
-its cases, its mistakes, the gradlab functions it reproduces): the one
-registry the tests, and a grader, read.
+its cases, its mistakes, the gradlab functions it ``reproduces``): the one
+registry the tests, and a grader, read. A new chapter's module is a table
+like the others (``Exercise(...)`` with its cases from :mod:`.cases` and
+its mistakes, each with the heading it cites, then ``check_<name> =
+checker(EXERCISE, doc)``) plus one line here; ``tests/test_exercises.py``
+then checks it, its notebook and its headings. An exercise computes its
+reference and mistake outcomes once and keeps them
+(``exercise.expected``, ``exercise.mistake_outcomes``), so a grader can
+compute them before it replaces the reproduced functions by tripwires.
 """
 
 from ._framework import Exercise, Feedback, check

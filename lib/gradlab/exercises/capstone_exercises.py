@@ -291,10 +291,6 @@ def _applied_at_step_1(case, parts):
     return [(states[0] - states[1]) / case.inputs[3] for states in parts[1:]]
 
 
-def _sgd_step_reference(model, loss_fn, x, y, learning_rate):
-    return _step(model, loss_fn, x, y, learning_rate)
-
-
 def _step(model, loss_fn, x, y, learning_rate, *, zero=True, keys="wb",
           order="backward, update", loss_after=False):
     r"""One step by hand; the switches reproduce the slips."""
@@ -331,7 +327,7 @@ def _scaled(factor):
 SGD_STEP = Exercise(
     name="sgd_step", chapter=6,
     arg_names=("model", "loss_fn", "x", "y", "learning_rate"),
-    reference=_sgd_step_reference, returns="dict", parts=STEP_PARTS,
+    reference=_step, returns="dict", parts=STEP_PARTS,
     run=_steps, describe=_step_difference, counted="batches (3 steps each)",
     applied=_applied_at_step_1,
     reproduces=("layers.SGD",),
