@@ -147,6 +147,21 @@ def test_an_unregistered_step_size_names_the_parameter_and_the_numbers():
                         r"the gradient is \S+\.", text), text
 
 
+def test_an_exception_names_the_step_and_the_line():
+    calls = []
+
+    def fails_at_step_2(model, loss_fn, x, y, learning_rate):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyError("w")
+        return step_with_optimizer(model, loss_fn, x, y, learning_rate)
+
+    text = verdict("sgd_step", fails_at_step_2)
+    assert text.startswith(FIRST + "your function raised KeyError: 'w'\nat "
+                           "step 2, line ")
+    assert text.endswith("in fails_at_step_2: raise KeyError(\"w\")")
+
+
 def test_a_step_that_assigns_into_the_merged_dict_changes_nothing():
     def assigns_into_merged_dict(model, loss_fn, x, y, learning_rate):
         model.zero_grad()

@@ -234,8 +234,10 @@ def _steps(fn, case):
     for number in range(1, STEPS + 1):
         arguments = (model, loss_fn, x.copy(), y.copy(), learning_rate)
         result = call(fn, arguments)
-        if isinstance(result, Raised):
-            return result
+        if isinstance(result, Raised):  # say at which step
+            return Raised(result.kind, result.text,
+                          f"step {number}, " * bool(result.where)
+                          + result.where)
         problem = (_step_problem(case, number, result, model)
                    or changed_input(("x", "y"), (x, y), arguments[2:4]))
         if problem:
