@@ -129,7 +129,7 @@ def test_the_numerical_gradient_is_compared_for_every_part():
     broken = replace(me.LINEAR_BACKWARD, reference=wrong_reference,
                      mistakes=())
     assert str(check(broken, wrong_reference)).startswith(
-        "not yet right: matches the reference on 3 inputs but not the "
+        "not yet right: matches the reference on 4 inputs but not the "
         "numerical gradient")
 
 

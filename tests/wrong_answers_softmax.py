@@ -270,3 +270,15 @@ STUDENT_CORRECT = [
 ]
 
 
+
+
+def remembers_by_shape(dout, s, seen={}):  # noqa: B006 - the slip
+    if dout.shape not in seen:  # "the products only depend on the shapes"
+        seen[dout.shape] = s * (dout - np.sum(dout * s, axis=1,
+                                              keepdims=True))
+    return seen[dout.shape]
+
+
+UNREGISTERED += [
+    ("softmax_vjp", remembers_by_shape, "on dout of all ones"),
+]
