@@ -8,7 +8,7 @@ Gradients are also compared with central differences. The result prints as
 a short verdict and is truthy only when the answer is correct::
 
     from gradlab.exercises import check_softmax
-    check_softmax(softmax)   # correct: matches the reference on 7 inputs.
+    check_softmax(softmax)   # correct: matches the reference on 8 inputs.
 
 :data:`CHAPTERS` lists every chapter's exercises (an :class:`Exercise` each:
 its cases, its mistakes, the gradlab functions it ``reproduces``): the one
