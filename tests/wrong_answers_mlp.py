@@ -206,3 +206,14 @@ UNREGISTERED = [
     ("tanh_backward", lambda dout, h: dout * (1 - h ** 2) / len(h),
      "entry"),
 ]
+
+
+def centres_the_weights_in_place(params, x, y):
+    params["W2"] -= params["W2"].mean()  # "normalise" before the pass
+    return with_gradlab_layers(params, x, y)
+
+
+UNREGISTERED += [
+    ("mlp_gradients", centres_the_weights_in_place,
+     "your function changed its input params['W2'] in place"),
+]

@@ -311,8 +311,17 @@ def numbers(exercise: Exercise, result):
 
 
 def changed_input(arg_names, before: tuple, after: tuple) -> str:
-    r"""The message for the first array input changed in place, or ""."""
+    r"""The message for the first array input (or array in a dict input)
+    changed in place, or ""."""
+    pairs = []
     for name, old, new in zip(arg_names, before, after):
+        if isinstance(old, dict):
+            new = new if isinstance(new, dict) else {}
+            pairs += [(f"{name}[{key!r}]", value, new.get(key))
+                      for key, value in old.items()]
+        else:
+            pairs.append((name, old, new))
+    for name, old, new in pairs:
         if isinstance(old, np.ndarray) and not (
                 isinstance(new, np.ndarray) and new.shape == old.shape
                 and np.array_equal(new, old, equal_nan=True)):
