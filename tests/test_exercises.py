@@ -42,6 +42,10 @@ def test_reference_passes(name):
     assert text.startswith(f"correct: matches the reference on "
                            f"{len(exercise.checked_cases)} "
                            f"{exercise.counted}"), text
+    # every answer is finite, so nan or inf is never right (the checker
+    # counts nan and inf as agreeing only to match a mistake's overflow)
+    assert all(np.all(np.isfinite(part)) for outcome in exercise.expected
+               for part, _ in outcome)
     if any(case.numerical for case in exercise.cases):
         error = float(re.search(r"relative error (\S+)\)", text).group(1))
         assert error < 1e-8, text
