@@ -71,7 +71,8 @@ class Case:
     r"""One set of inputs, described for the student.
 
     ``hint`` is added when an answer is nan/inf on this case; ``see`` is
-    the heading the hint points to. ``numerical``, when given, returns the
+    the heading the hint points to; ``shape_hint`` replaces the general
+    hint about a wrong shape. ``numerical``, when given, returns the
     central-difference gradient(s) a correct answer must match here.
     """
 
@@ -80,6 +81,7 @@ class Case:
     hint: str = ""
     see: str = ""
     numerical: Callable | None = None
+    shape_hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -463,8 +465,9 @@ def _generic(exercise: Exercise, case: Case, got, want) -> str:
                         f"{exercise.scalar_hint}").rstrip()
             of = f" for {name}" if name else ""
             return (f"on {case.description}, expected shape {answer.shape}"
-                    f"{of}, got {part.shape}.\n"
-                    f"{_shape_hint(answer.shape, part.shape)}")
+                    f"{of}, got {part.shape}.\n" + (
+                        case.shape_hint
+                        or _shape_hint(answer.shape, part.shape)))
     see = f"chapter {exercise.chapter}, '{case.see}'" if case.see else ""
     for name, (part, dtype), (answer, _) in zip(names, got, want):
         if not _close(part, answer):

@@ -63,8 +63,13 @@ def _layer_cases(wrt: str) -> tuple[Case, ...]:
                 copies["x"], copies["w"], copies["b"], stride, padding)[0],
                 copies[wrt], dout=dout)
         inputs = (dout,) if wrt == "b" else (dout, x, w, stride, padding)
-        cases.append(Case(text, inputs, numerical=numeric))
+        cases.append(Case(text, inputs, numerical=numeric, shape_hint=(
+            UNREACHED if "no window reaches" in text else "")))
     return tuple(cases)
+
+
+UNREACHED = ("Rows and columns of x that no window reaches still have a "
+             "gradient, 0: dx has the shape of x.")
 
 
 def _backward(dout, x, w, stride, padding):
