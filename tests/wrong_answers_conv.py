@@ -235,3 +235,13 @@ UNREGISTERED = [
     ("conv1d_jacobian", lambda w, length: np.flipud(
         jacobian_by_convolving_basis()(w, length)), "entry"),
 ]
+
+STUDENT_MISTAKES += [
+    ("conv1d_jacobian", lambda w, length: np.array([
+        np.convolve(e, w, mode="full")[:length] for e in np.eye(length)]).T,
+     "the band is shifted off the diagonal"),
+]
+UNREGISTERED += [
+    ("conv1d_jacobian", lambda w, length: jacobian_by_convolving_basis()(
+        w, length) / len(w), "on a kernel of length 3 and L = 6, entry"),
+]

@@ -217,3 +217,12 @@ UNREGISTERED += [
     ("mlp_gradients", centres_the_weights_in_place,
      "your function changed its input params['W2'] in place"),
 ]
+
+UNREGISTERED += [
+    ("tanh_backward", lambda dout, h: dout * (1 - np.clip(h, -0.99, 0.99)
+                                              ** 2),
+     "with saturated units (|h| close to 1), entry"),
+    ("linear_backward", lambda dout, x, w: (dout @ w.T, x.T @ dout,
+                                            dout.sum(axis=0) / dout.shape[1]),
+     "entry"),
+]

@@ -381,3 +381,13 @@ UNREGISTERED += [
      "on the inputs of overlapping windows: x with N=2, C=3, L=11, "
      "kernel_size=4, stride=2 in another order, entry"),
 ]
+
+UNREGISTERED += [
+    ("avg_pool1d_jacobian", lambda length, k, s: jacobian_by_loops(
+        lambda i, j, k, s: 1 // k if in_window(i, j, k, s) else 0,
+    )(length, k, s), "entry"),
+    ("avg_pool1d_jacobian", jacobian_by_loops(
+        lambda i, j, k, s: 1 / k if in_window(i, j, k, s) else 0.0,
+        rows=lambda length, k, s: (length - k) // s),
+     "expected shape (4, 11), got (3, 11)"),
+]

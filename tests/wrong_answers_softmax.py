@@ -282,3 +282,22 @@ def remembers_by_shape(dout, s, seen={}):  # noqa: B006 - the slip
 UNREGISTERED += [
     ("softmax_vjp", remembers_by_shape, "on dout of all ones"),
 ]
+
+
+def jacobian_with_a_typo(z):
+    s = softmax(z)
+    jac = np.diag(s * (1 - s))
+    for i in range(len(s)):
+        for j in range(len(s)):
+            if i != j:
+                jac[i, j] = -s[i] * s[i]  # s[i] for s[j]
+    return jac
+
+
+UNREGISTERED += [
+    ("softmax_jacobian", jacobian_with_a_typo, "on z of length 4, entry"),
+    ("softmax_vjp", lambda dout, s: s * (dout - np.dot(dout * s, np.ones(
+        (s.shape[1], s.shape[0])))), "on a batch of N=3, C=5"),
+    ("ce_grad_probs", lambda p, y: -np.eye(p.shape[1])[y] / p.mean()
+     / len(y), "on a batch of N=4, C=3, entry"),
+]
