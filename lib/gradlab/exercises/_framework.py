@@ -201,15 +201,15 @@ def quiet():
 
 
 _LIBRARY = tuple(os.path.join(folder, "") for folder in (
-    os.path.dirname(np.__file__),
-    os.path.dirname(os.path.dirname(__file__)),
-    sysconfig.get_paths()["stdlib"]))
+    os.path.dirname(np.__file__), os.path.dirname(os.path.dirname(__file__)),
+    *(sysconfig.get_paths()[key] for key in ("stdlib", "purelib",
+                                             "platlib"))))
 
 
 def _raising_line(error: BaseException) -> str:
     r"""Where the student's own code raised: the last frame outside numpy,
-    gradlab and the standard library."""
-    frames = traceback.extract_tb(error.__traceback__)[1:]
+    gradlab, the standard library and installed packages."""
+    frames = traceback.extract_tb(error.__traceback__)
     own = [f for f in frames if not f.filename.startswith(_LIBRARY)]
     if not own:
         return ""
