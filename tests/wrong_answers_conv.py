@@ -245,3 +245,19 @@ UNREGISTERED += [
     ("conv1d_jacobian", lambda w, length: jacobian_by_convolving_basis()(
         w, length) / len(w), "on a kernel of length 3 and L = 6, entry"),
 ]
+
+
+def dx_channel_filter_swapped(dout, x, w, stride, padding):
+    dx_p = pad(np.zeros(x.shape), padding)
+    hh, ww = w.shape[2:]
+    for n, f, a, c in np.ndindex(*dout.shape):
+        for t in range(x.shape[1]):
+            dx_p[n, t, a * stride:a * stride + hh,
+                 c * stride:c * stride + ww] += dout[n, f, a, c] * w[t, f]
+    return dx_p[:, :, padding:padding + x.shape[2],
+                padding:padding + x.shape[3]]
+
+
+STUDENT_MISTAKES += [
+    ("conv2d_dx", dx_channel_filter_swapped, "w[k, t], not w[t, k]"),
+]
