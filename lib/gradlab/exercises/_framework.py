@@ -1,34 +1,41 @@
-r"""The generic exercise checker behind every ``check_*`` function.
+r"""The generic checker behind every ``check_*`` function.
 
-An :class:`Exercise` bundles a reference implementation, a list of named input
-:class:`Case`\ s and the :class:`Mistake`\ s students are known to make, each a wrong
-implementation paired with a one- or two-sentence explanation. :func:`check` runs a
-student's function on copies of each case's inputs and reports the first problem it
-finds, in this order:
+An :class:`Exercise` is a table: a reference, the input :class:`Case`\ s and
+the known :class:`Mistake`\ s, each a wrong implementation with its
+explanation and the heading of the chapter it points to. :func:`check` runs
+the student's function on every case and reports, for the first case where
+something is wrong:
 
 1. ``NotImplementedError``: the exercise is not attempted yet;
-2. any other exception (never propagated to the notebook);
-3. ``None``, a list or tuple instead of an array, a non-numeric result (for an
-   exercise that returns several arrays: not the tuple or dict of them it expects);
-4. an input changed in place;
-5. the wrong shape, ``nan``/``inf`` where the answer is finite, wrong values.
+2. ``None``, a list, a non-numeric result, a dtype other than float64, an
+   input changed in place;
+3. an exception (never propagated), a wrong shape, nan/inf, wrong values;
+4. a different result when called again on the first case (hidden state).
 
-For 2 and 5 it first asks whether a known mistake produces exactly the same outcome on
-that case; if so, the mistake's explanation is the feedback. Otherwise the message
-names the case and, for values, the largest difference and where it is. It never shows
-the reference code or the reference arrays. Where the exercise is a gradient, a correct
-answer is also compared with central differences (:mod:`gradlab.gradcheck`).
+For 3 a mistake is named only if the student's outcome agrees with it, at
+the correctness tolerance (nan or inf where it has nan or inf), on every
+case where the mistake differs from the reference, and there is at least
+one such case; and, so that a second slip is not hidden behind the first,
+also on the cases where the mistake gives the right answer. Otherwise the
+message names the case, the entry and the two values, with enough digits
+to differ; an exception shows the line of the student's code that raised
+it.
 
-An exercise whose function returns several arrays (``dx, dw, db = ...`` or a dict of
-gradients) names them in ``parts``; each is then checked in turn, and messages name the
-part that is wrong.
+An exercise that changes a model instead of returning arrays supplies a
+``run`` hook that turns one call into an outcome (a dict of arrays) and a
+``describe`` hook for its value messages; everything else is shared.
 """
 
 from __future__ import annotations
 
 import copy
+import os
+import sysconfig
+import traceback
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Sequence
 
 import numpy as np
@@ -38,16 +45,14 @@ from ..gradcheck import DEFAULT_TOLERANCE, rel_error
 NOT_ATTEMPTED = "not attempted yet"
 CORRECT = "correct"
 NOT_YET = "not yet right"
-
-# A correct answer agrees with the reference to rounding error; a known mistake is
-# recognised when it agrees with the student's answer to a slightly looser tolerance.
-RTOL, ATOL = 1e-7, 1e-12
-MISTAKE_RTOL, MISTAKE_ATOL = 1e-6, 1e-9
+RTOL, ATOL = 1e-7, 1e-12  # a correct answer agrees to rounding error
+ATTEMPT = "replace `raise NotImplementedError` with your code and run this " \
+          "cell again."
 
 
 @dataclass(frozen=True)
 class Feedback:
-    r"""The verdict of a checker: prints as one to three lines, truthy only when correct."""
+    r"""A checker's verdict: one to three lines, truthy only when correct."""
 
     status: str
     message: str
@@ -63,328 +68,482 @@ class Feedback:
 
 @dataclass(frozen=True)
 class Case:
-    r"""One set of inputs, described for the student (``"a batch of 1 (N=1, C=4)"``).
+    r"""One set of inputs, described for the student.
 
-    ``nonfinite_hint`` explains what goes wrong when an answer is ``nan`` or ``inf`` on
-    this case (for large logits: the overflow and its fix). ``numerical``, when given,
-    returns the central-difference gradient that the answer must match on this case (for
-    an exercise with ``parts``, a tuple of them in the order of ``parts``).
+    ``hint`` is added when an answer is nan/inf on this case; ``see`` is
+    the heading the hint points to; ``shape_hint`` replaces the general
+    hint about a wrong shape. ``numerical``, when given, returns the
+    central-difference gradient(s) a correct answer must match here.
     """
 
     description: str
     inputs: tuple
-    nonfinite_hint: str = ""
-    numerical: Callable[[], np.ndarray] | None = None
+    hint: str = ""
+    see: str = ""
+    numerical: Callable | None = None
+    shape_hint: str = ""
 
 
 @dataclass(frozen=True)
 class Mistake:
-    r"""A wrong implementation (same signature as the exercise) and what it gets wrong."""
+    r"""A wrong implementation, what it gets wrong, and where to read more.
+
+    ``see`` is a heading of the exercise's chapter (the one place to
+    update when a heading is renamed).
+    """
 
     wrong: Callable
     message: str
+    see: str = ""
 
 
 @dataclass(frozen=True)
-class Exercise:
-    r"""What :func:`check` needs: the reference, the cases and the known mistakes.
+class Raised:
+    r"""An exception from the student's code: its type, text and line."""
 
-    ``arg_names`` name the inputs in messages; ``returns`` is ``"array"`` or
-    ``"scalar"``; ``scalar_hint`` explains a result that should be one number but is not.
-    A function that returns several arrays has ``returns="tuple"`` (a tuple in the order
-    of ``parts``) or ``returns="dict"`` (a dict with the keys ``parts``).
+    kind: str
+    text: str
+    where: str = ""
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Raised) and self.kind == other.kind
+                and self.text == other.text)
+
+
+@dataclass(frozen=True)
+class Problem:
+    r"""A result that cannot be compared, with the message that says why."""
+
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class Exercise:
+    r"""What :func:`check` needs; see the module docstring.
+
+    ``returns`` is ``"array"``, ``"scalar"``, ``"tuple"`` or ``"dict"``
+    (the last two name their arrays in ``parts``; messages about values
+    follow the order of ``parts``). ``reproduces`` names the gradlab
+    functions whose work the exercise asks for (a grader may forbid them).
     """
 
     name: str
+    chapter: int
     arg_names: tuple[str, ...]
     reference: Callable
     cases: tuple[Case, ...]
     mistakes: tuple[Mistake, ...] = ()
     returns: str = "array"
-    scalar_hint: str = ""
     parts: tuple[str, ...] = ()
+    scalar_hint: str = ""
+    reproduces: tuple[str, ...] = ()
+    run: Callable | None = None
+    describe: Callable | None = None
+    applied: Callable | None = None
+    counted: str = "inputs"
+
+    def text(self, message: str, see: str) -> str:
+        r"""``message`` with its pointer to the chapter, when it has one."""
+        if not see:
+            return message
+        return f"{message.rstrip('.')} (chapter {self.chapter}, '{see}')."
+
+    def outcome(self, fn, case: Case):
+        r"""Run ``fn`` on ``case``: arrays, a Raised or a Problem."""
+        if self.run is not None:
+            result = self.run(fn, case)
+            return result if isinstance(result, (Raised, Problem)) \
+                else numbers(self, result)
+        arguments = copy.deepcopy(case.inputs)
+        result = call(fn, arguments)
+        if isinstance(result, Raised):
+            return result
+        found = numbers(self, result)
+        if isinstance(found, Problem):
+            return found
+        changed = changed_input(self.arg_names, case.inputs, arguments)
+        return Problem(changed) if changed else found
+
+    @cached_property
+    def checked_cases(self) -> tuple[Case, ...]:
+        r"""The cases, then the first one again with the entries of each
+        float array in another order: an answer that keeps something from
+        an earlier call of the same shapes shows there."""
+        first = self.cases[0]
+        rng = np.random.default_rng(0)
+        inputs = tuple(rng.permutation(v.ravel()).reshape(v.shape)
+                       if isinstance(v, np.ndarray) and v.dtype.kind == "f"
+                       else v for v in first.inputs)
+        if all(new is old for new, old in zip(inputs, first.inputs)):
+            return self.cases
+        return self.cases + (Case(f"the inputs of {first.description} in "
+                                  f"another order", inputs),)
+
+    @cached_property
+    def expected(self) -> list:
+        with quiet():
+            return [self.outcome(self.reference, case)
+                    for case in self.checked_cases]
+
+    @cached_property
+    def mistake_outcomes(self) -> list[list]:
+        with quiet():
+            return [[self.outcome(m.wrong, case)
+                     for case in self.checked_cases] for m in self.mistakes]
 
 
-@dataclass(frozen=True)
-class _Raised:
-    kind: str
-    text: str
-
-
-def _run(fn: Callable, inputs: tuple):
-    r"""Call ``fn`` on copies of ``inputs``: (result or _Raised, the copies afterwards)."""
-    arguments = copy.deepcopy(inputs)
-    # Overflow warnings would clutter the notebook; the checker reports nan/inf itself.
+@contextmanager
+def quiet():
+    r"""No overflow warnings in the notebook: the checker reports nan/inf."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        try:
-            result = fn(*arguments)
-        except NotImplementedError:
-            raise  # the stub: check() reports "not attempted yet"
-        except Exception as error:  # noqa: BLE001 - a student's bug must not crash the notebook
-            result = _Raised(type(error).__name__, str(error))
-    return result, arguments
+        yield
 
 
-def _as_numbers(result) -> np.ndarray | None:
+_LIBRARY = tuple(os.path.join(folder, "") for folder in (
+    os.path.dirname(np.__file__), os.path.dirname(os.path.dirname(__file__)),
+    *(sysconfig.get_paths()[key] for key in ("stdlib", "purelib",
+                                             "platlib"))))
+
+
+def _raising_line(error: BaseException) -> str:
+    r"""Where the student's own code raised: the last frame outside numpy,
+    gradlab, the standard library and installed packages."""
+    frames = traceback.extract_tb(error.__traceback__)
+    own = [f for f in frames if not f.filename.startswith(_LIBRARY)]
+    if not own:
+        return ""
+    frame = own[-1]
+    source = f": {frame.line.strip()}" if frame.line else ""
+    return (f"line {frame.lineno} of {_place(frame.filename)}, in "
+            f"{frame.name}{source}")
+
+
+def _place(filename: str) -> str:
+    r"""``cell In[5]`` in a notebook (as IPython names it), else the file."""
     try:
-        array = np.asarray(result)
-    except Exception:  # noqa: BLE001 - ragged lists and other oddities
-        return None
-    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer)
-                                   or np.issubdtype(array.dtype, np.floating)):
-        return None
-    return array.astype(np.float64)
+        from IPython import get_ipython
+        label = get_ipython().compile.format_code_name(filename)
+        return f"cell {label[1]}"
+    except Exception:  # noqa: BLE001 - not in IPython, or not a cell
+        return os.path.basename(filename)
 
 
-def _same(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+def call(fn: Callable, arguments: tuple):
+    r"""``fn(*arguments)``, or a :class:`Raised`; NotImplementedError
+    propagates (the stub)."""
+    try:
+        return fn(*arguments)
+    except NotImplementedError:
+        raise
+    except Exception as error:  # noqa: BLE001 - never crash the notebook
+        return Raised(type(error).__name__, " ".join(str(error).split()),
+                      _raising_line(error))
 
 
-def _numbers_in_parts(exercise: Exercise, result) -> tuple[list[np.ndarray] | None, str]:
-    r"""A tuple or dict result as one float array per part, or None and what is wrong."""
-    names = exercise.parts
-    listed = ", ".join(names)
+def _floats(value, name: str, wanted: str):
+    r"""``value`` as a float64 array (with its dtype) or a :class:`Problem`."""
+    if value is None:
+        return Problem(f"{name} is None, but {wanted} is expected." if name
+                       else "your function returns None: did you forget "
+                            "`return`?")
+    what = f"{name} is" if name else "your function returns"
+    if isinstance(value, (list, tuple)):
+        fix = ("build it with numpy operations, or convert it with "
+               "np.asarray(...)" if wanted.startswith("an array")
+               else "return one number, such as float(loss)")
+        return Problem(f"{what} a {type(value).__name__}, but {wanted} is "
+                       f"expected: {fix}.")
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 - ragged sequences and other oddities
+        array = np.asarray(None)
+    kind = array.dtype.kind
+    if kind not in "iuf":
+        dtype = f" of dtype {array.dtype}" if isinstance(value, np.ndarray) \
+            else ""
+        return Problem(f"{what} {type(value).__name__}{dtype}, but {wanted} "
+                       f"is expected.")
+    if kind == "f" and array.dtype != np.float64:
+        fewer = (f": {array.dtype} keeps fewer digits than a gradient check "
+                 f"needs. Compute in float64 (the inputs are float64; look "
+                 f"for a conversion or a dtype=)"
+                 if array.dtype.itemsize < 8 else "")
+        return Problem(f"{what} values of dtype {array.dtype}, but float64 "
+                       f"is expected{fewer}.")
+    return array.astype(np.float64), array.dtype
+
+
+def numbers(exercise: Exercise, result):
+    r"""The result as a list of (float64 array, dtype) pairs, one per part,
+    or a :class:`Problem`."""
+    names, listed = exercise.parts, ", ".join(exercise.parts)
+    if result is None:
+        return _floats(None, "", "")
     if exercise.returns == "dict":
         if not isinstance(result, dict):
-            return None, (f"your function returns {type(result).__name__}, but a dict with "
-                          f"the keys {listed} is expected.")
+            return Problem(f"your function returns {type(result).__name__}, "
+                           f"but a dict with the keys {listed} is expected.")
         missing = [name for name in names if name not in result]
         if missing:
             found = ", ".join(repr(key) for key in result) or "none"
-            return None, (f"the dict your function returns has no key {missing[0]!r} (its "
-                          f"keys: {found}); it needs the keys {listed}.")
+            return Problem(f"the dict your function returns has no key "
+                           f"{missing[0]!r} (its keys: {found}); it needs "
+                           f"the keys {listed}.")
         values = [result[name] for name in names]
-    else:
+    elif exercise.returns == "tuple":
         if not isinstance(result, (tuple, list)) or len(result) != len(names):
-            what = (f"{len(result)} values" if isinstance(result, (tuple, list))
+            what = (f"{len(result)} values"
+                    if isinstance(result, (tuple, list))
                     else f"a single {type(result).__name__}")
-            return None, (f"your function returns {what}, but {len(names)} are expected: "
-                          f"return {listed}, in this order.")
+            return Problem(f"your function returns {what}, but {len(names)} "
+                           f"are expected: return {listed}, in this order.")
         values = list(result)
-    arrays = [_as_numbers(value) for value in values]
-    for name, value, array in zip(names, values, arrays):
-        if array is None:
-            return None, f"{name} is {type(value).__name__}, but an array of floats is expected."
-    return arrays, ""
+    else:
+        names, values = ("",), [result]
+    wanted = ("a single number" if exercise.returns == "scalar"
+              else "an array of floats")
+    found = []
+    for name, value in zip(names, values):
+        array = _floats(value, name, wanted)
+        if isinstance(array, Problem):
+            return array
+        found.append(array)
+    return found
 
 
-def _outcome(exercise: Exercise, result):
-    r"""``result`` as numbers: an array, a list of arrays (one per part), or None."""
-    if exercise.parts:
-        return _numbers_in_parts(exercise, result)[0]
-    return _as_numbers(result)
+def changed_input(arg_names, before: tuple, after: tuple) -> str:
+    r"""The message for the first array input (or array in a dict input)
+    changed in place, or ""."""
+    pairs = []
+    for name, old, new in zip(arg_names, before, after):
+        if isinstance(old, dict):
+            new = new if isinstance(new, dict) else {}
+            pairs += [(f"{name}[{key!r}]", value, new.get(key))
+                      for key, value in old.items()]
+        else:
+            pairs.append((name, old, new))
+    for name, old, new in pairs:
+        if isinstance(old, np.ndarray) and not (
+                isinstance(new, np.ndarray) and new.shape == old.shape
+                and np.array_equal(new, old, equal_nan=True)):
+            return (f"your function changed its input {name} in place; work "
+                    f"on a copy (write {name} = {name} - m rather than "
+                    f"{name} -= m, or start from {name}.copy()).")
+    return ""
 
 
-def _same_outcome(a, b, rtol: float, atol: float) -> bool:
-    if isinstance(a, list) or isinstance(b, list):
-        return (isinstance(a, list) and isinstance(b, list) and len(a) == len(b)
-                and all(_same(x, y, rtol, atol) for x, y in zip(a, b)))
-    return _same(a, b, rtol, atol)
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    r"""Same shape, nan/inf at the same places, close everywhere else."""
+    if a.shape != b.shape:
+        return False
+    finite = np.isfinite(a)
+    return bool(np.array_equal(finite, np.isfinite(b)) and np.allclose(
+        a[finite], b[finite], rtol=RTOL, atol=ATOL))
 
 
-def _matching_mistake(exercise: Exercise, case: Case, outcome) -> Mistake | None:
-    r"""The first known mistake whose outcome on ``case`` is the student's outcome."""
-    for mistake in exercise.mistakes:
-        wrong, _ = _run(mistake.wrong, case.inputs)
-        if isinstance(outcome, _Raised):
-            if isinstance(wrong, _Raised) and wrong == outcome:
-                return mistake
-            continue
-        if isinstance(wrong, _Raised):
-            continue
-        wrong = _outcome(exercise, wrong)
-        if wrong is not None and _same_outcome(outcome, wrong, MISTAKE_RTOL, MISTAKE_ATOL):
+def agree(a, b) -> bool:
+    r"""Two outcomes agree: the same exception, or every part close."""
+    if isinstance(a, Raised) or isinstance(b, Raised):
+        return a == b
+    if isinstance(a, Problem) or isinstance(b, Problem):
+        return False
+    return len(a) == len(b) and all(
+        _close(x, y) for (x, _), (y, _) in zip(a, b))
+
+
+def named_mistake(exercise: Exercise, got: list) -> Mistake | None:
+    r"""The first mistake the student's outcomes agree with on every case
+    (so wherever it differs from the reference, and it differs somewhere;
+    where it does not, the student must be right too)."""
+    for mistake, wrong in zip(exercise.mistakes, exercise.mistake_outcomes):
+        if all(agree(mine, w) for mine, w in zip(got, wrong)) and not all(
+                agree(w, e) for w, e in zip(wrong, exercise.expected)):
             return mistake
     return None
 
 
+# ------------------------------------------------------------ messages
+
 def _shape_hint(expected: tuple, received: tuple) -> str:
     if len(expected) == 2 and received == expected[::-1]:
-        return "Rows and columns are swapped: did you transpose, or index [class, sample]?"
+        return ("Rows and columns are swapped: did you transpose, or index "
+                "[class, sample]?")
     if len(received) == len(expected) - 1:
-        return ("An axis is missing: did you sum over an axis without keepdims=True, or "
-                "drop the batch axis?")
+        return ("An axis is missing: did you sum over an axis without "
+                "keepdims=True, or drop the batch axis?")
     if len(received) == len(expected) + 1:
-        return "There is an extra axis: did you add or keep an axis that should not be there?"
+        return ("There is an extra axis: did you add or keep an axis that "
+                "should not be there?")
     if len(received) == len(expected):
-        axis = next(i for i, (e, r) in enumerate(zip(expected, received)) if e != r)
-        return (f"Axis {axis} has length {received[axis]} instead of {expected[axis]}: "
-                f"did you take a size from the wrong argument or the wrong axis?")
+        axis = next(i for i, (e, r) in enumerate(zip(expected, received))
+                    if e != r)
+        return (f"Axis {axis} has length {received[axis]} instead of "
+                f"{expected[axis]}: did you take a size from the wrong "
+                f"argument or the wrong axis?")
     return "Check which axes you reduce over and which you keep."
 
 
-def _raised_hint(raised: _Raised) -> str:
-    if "could not be broadcast" in raised.text:
-        return ("Hint: a sum or max over one axis drops that axis; keepdims=True keeps it "
-                "with length 1 so the result broadcasts back over the rows.")
-    if "mismatch in its core dimension" in raised.text or "not aligned" in raised.text:
-        return ("Hint: the inner sizes of a matrix product must agree. Write down the shape "
-                "of each factor and of the result (a gradient has the shape of its input): "
-                "that shows which factor to transpose.")
-    if "empty sequence" in raised.text or "zero-size array" in raised.text:
-        return ("Hint: a window came out empty, so it starts past the edge of the input: "
-                "check where each window starts (stride, padding, which axis is which).")
-    if raised.kind == "IndexError":
-        return "Hint: check that each index runs over the right axis (N rows, C columns)."
+def _raised_hint(raised: Raised) -> str:
+    text = raised.text
+    if "could not be broadcast" in text:
+        return ("Hint: a sum or max over one axis drops that axis; "
+                "keepdims=True keeps it with length 1.")
+    if "mismatch in its core dimension" in text or "not aligned" in text:
+        return ("Hint: the inner sizes of a matrix product must agree; "
+                "write down the shape of each factor and of the result.")
+    if "empty sequence" in text or "zero-size array" in text:
+        return ("Hint: a window came out empty, so it starts past the edge "
+                "of the input: check where each window starts.")
     return ""
 
 
-def _describe_index(index: tuple) -> str:
+def _digits(a: float, b: float) -> tuple[str, str]:
+    r"""``a`` and ``b`` with the fewest digits (at least 6) that differ."""
+    a, b = a + 0.0, b + 0.0  # no "-0"
+    for digits in range(6, 18):
+        first, second = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if first != second:
+            return first, second
+    return repr(a), repr(b)
+
+
+def _index(index: tuple) -> str:
     return "[" + ", ".join(str(int(i)) for i in index) + "]"
 
 
-def _value_message(case: Case, received: np.ndarray, expected: np.ndarray,
-                   part: str = "") -> str:
+def worst_entry(received: np.ndarray, expected: np.ndarray):
+    r"""The entry that misses the tolerance by most: its index as text,
+    the two values with enough digits to differ, and the difference."""
+    wrong = ~np.isclose(received, expected, rtol=RTOL, atol=ATOL)
+    gap = np.where(wrong, np.abs(received - expected), -1.0)
+    index = np.unravel_index(int(np.argmax(gap)), gap.shape)
+    return (_index(index),) + _digits(float(received[index]),
+                                      float(expected[index])) + (
+        f"{gap[index]:.3g}",)
+
+
+def value_message(case: Case, received: np.ndarray, expected: np.ndarray,
+                  part: str = "", dtype=np.float64, see: str = "") -> str:
+    r"""Which entry differs, with both values; nan/inf get the case's hint."""
+    of = f" of {part}" if part else ""
+    typed = "" if dtype == np.float64 else f" (your result has dtype {dtype})"
+    if np.all(np.isfinite(expected)) and not np.all(np.isfinite(received)):
+        bad = np.unravel_index(int(np.argmax(~np.isfinite(received))),
+                               received.shape)
+        where = f" at {_index(bad)}" if received.ndim else ""
+        hint = case.hint or ("Look for an exponential that overflows, a log "
+                             "of 0 or a division by 0.")
+        hint = f"{hint.rstrip('.')} ({see})." if see else hint
+        return (f"on {case.description}, your function returns "
+                f"{received[bad]}{where}{' in ' + part if part else ''}."
+                f"\n{hint}")
+    index, got, want, gap = worst_entry(received, expected)
     if received.ndim == 0:
         what = f"{part} is" if part else "your function returns"
-        return (f"on {case.description}, {what} {float(received):.6g} "
-                f"but the answer is {float(expected):.6g}.")
-    difference = np.abs(received - expected)
-    index = np.unravel_index(int(np.argmax(difference)), difference.shape)
-    of = f" of {part}" if part else ""
-    return (f"on {case.description}, entry {_describe_index(index)}{of} is "
-            f"{received[index]:.6g} but should be {expected[index]:.6g} "
-            f"(the largest difference, {difference[index]:.3g}).")
+        return f"on {case.description}, {what} {got} but the answer is " \
+               f"{want}{typed}."
+    return (f"on {case.description}, entry {index}{of} is {got} but "
+            f"should be {want}{typed} (the largest difference, {gap}).")
 
 
-def _nonfinite_message(case: Case, received: np.ndarray, part: str = "") -> str:
-    bad = ~np.isfinite(received)
-    index = np.unravel_index(int(np.argmax(bad)), bad.shape)
-    what = "nan" if np.isnan(received[index]) else f"{float(received[index])}"
-    located = (f" in {part}" if part else "") + (
-        f" at {_describe_index(index)}" if received.ndim else "")
-    hint = case.nonfinite_hint or ("Look for an exponential that overflows, a log of 0 or "
-                                  "a division by 0.")
-    return f"on {case.description}, your function returns {what}{located}.\n{hint}"
-
-
-def _problem(exercise: Exercise, case: Case, result, after: tuple,
-             expected: np.ndarray) -> tuple[str, np.ndarray | None]:
-    r"""What is wrong with ``result`` on ``case`` ("" if nothing), and the result as numbers."""
-    if isinstance(result, _Raised):
-        mistake = _matching_mistake(exercise, case, result)
-        if mistake:
-            return mistake.message, None
-        hint = _raised_hint(result)
-        text = result.text if len(result.text) <= 200 else result.text[:197] + "..."
-        return (f"on {case.description}, your function raised {result.kind}: {text}"
-                + (f"\n{hint}" if hint else "")), None
-    if result is None:
-        return "your function returns None: did you forget `return`?", None
-    if exercise.parts:
-        return _problem_in_parts(exercise, case, result, after, expected)
-    wanted = "an array" if exercise.returns == "array" else "a single number"
-    if isinstance(result, (list, tuple)):
-        fix = ("build the result with numpy operations, or convert it with np.asarray(...)"
-               if exercise.returns == "array" else "return one number, such as float(loss)")
-        return (f"your function returns a {type(result).__name__}, but {wanted} is expected: "
-                f"{fix}."), None
-    received = _as_numbers(result)
-    if received is None:
-        dtype = f" of dtype {result.dtype}" if isinstance(result, np.ndarray) else ""
-        return (f"your function returns {type(result).__name__}{dtype}, but {wanted} of "
-                f"floats is expected."), None
-    changed = _changed_input(exercise, case, after)
-    if changed:
-        return changed, received
-    if received.shape == expected.shape and _same(received, expected, RTOL, ATOL):
-        return "", received
-    mistake = _matching_mistake(exercise, case, received)
-    if mistake:
-        return mistake.message, received
-    if received.shape != expected.shape:
-        if expected.shape == ():
-            return (f"expected a single number, got an array of shape {received.shape} on "
-                    f"{case.description}. {exercise.scalar_hint}").rstrip(), received
-        return (f"on {case.description}, expected shape {expected.shape}, got "
-                f"{received.shape}.\n{_shape_hint(expected.shape, received.shape)}"), received
-    if np.all(np.isfinite(expected)) and not np.all(np.isfinite(received)):
-        return _nonfinite_message(case, received), received
-    return _value_message(case, received, expected), received
-
-
-def _changed_input(exercise: Exercise, case: Case, after: tuple) -> str:
-    for name, before, now in zip(exercise.arg_names, case.inputs, after):
-        if isinstance(before, np.ndarray) and not (
-                isinstance(now, np.ndarray) and now.shape == before.shape
-                and np.array_equal(now, before, equal_nan=True)):
-            return (f"your function changed its input {name} in place; work on a copy "
-                    f"(write {name} = {name} - m rather than {name} -= m, or start from "
-                    f"{name}.copy()).")
-    return ""
-
-
-def _problem_in_parts(exercise: Exercise, case: Case, result, after: tuple,
-                      expected: list[np.ndarray]) -> tuple[str, list[np.ndarray] | None]:
-    r""":func:`_problem` for a function that returns several arrays (``exercise.parts``)."""
-    received, message = _numbers_in_parts(exercise, result)
-    if message:
-        return message, None
-    changed = _changed_input(exercise, case, after)
-    if changed:
-        return changed, received
-    if _same_outcome(received, expected, RTOL, ATOL):
-        return "", received
-    mistake = _matching_mistake(exercise, case, received)
-    if mistake:
-        return mistake.message, received
-    pairs = list(zip(exercise.parts, received, expected))
-    for name, part, answer in pairs:  # shapes first: a wrong shape says more than a value
+def _generic(exercise: Exercise, case: Case, got, want) -> str:
+    if isinstance(got, Raised):
+        text = got.text if len(got.text) <= 160 else got.text[:157] + "..."
+        where = f"\nat {got.where}" if got.where else ""
+        hint = _raised_hint(got)
+        return (f"on {case.description}, your function raised {got.kind}: "
+                f"{text}{where}" + (f"\n{hint}" if hint else ""))
+    if exercise.describe is not None:
+        return exercise.describe(case, got, want)
+    names = exercise.parts or ("",)
+    for name, (part, _), (answer, _) in zip(names, got, want):
         if part.shape != answer.shape:
-            return (f"on {case.description}, expected shape {answer.shape} for {name}, got "
-                    f"{part.shape}.\n{_shape_hint(answer.shape, part.shape)}"), received
-    name, part, answer = next(pair for pair in pairs if not _same(*pair[1:], RTOL, ATOL))
-    if np.all(np.isfinite(answer)) and not np.all(np.isfinite(part)):
-        return _nonfinite_message(case, part, name), received
-    return _value_message(case, part, answer, name), received
-
-
-def _expected(exercise: Exercise, answer):
-    if exercise.parts:
-        return _numbers_in_parts(exercise, answer)[0]
-    return np.asarray(answer, dtype=np.float64)
-
-
-def _rel_errors(received, numerical) -> list[float]:
-    if isinstance(received, list):
-        return [rel_error(part, gradient) for part, gradient in zip(received, numerical)]
-    return [rel_error(received, numerical)]
+            if answer.shape == ():
+                return (f"expected a single number, got an array of shape "
+                        f"{part.shape} on {case.description}. "
+                        f"{exercise.scalar_hint}").rstrip()
+            of = f" for {name}" if name else ""
+            return (f"on {case.description}, expected shape {answer.shape}"
+                    f"{of}, got {part.shape}.\n" + (
+                        case.shape_hint
+                        or _shape_hint(answer.shape, part.shape)))
+    see = f"chapter {exercise.chapter}, '{case.see}'" if case.see else ""
+    for name, (part, dtype), (answer, _) in zip(names, got, want):
+        if not _close(part, answer):
+            return value_message(case, part, answer, name, dtype, see)
+    return f"on {case.description}, your result differs from the reference."
 
 
 def check(exercise: Exercise, fn) -> Feedback:
-    r"""Run ``fn`` on every case of ``exercise`` and return the :class:`Feedback`."""
+    r"""Run ``fn`` on every case of ``exercise``: the :class:`Feedback`."""
     if not callable(fn):
         return Feedback(NOT_YET, f"pass your function itself, as in "
-                                 f"check_{exercise.name}({exercise.name}), not "
-                                 f"{type(fn).__name__} (the result of calling it).")
-    errors = []
-    for case in exercise.cases:
+                                 f"check_{exercise.name}({exercise.name}), "
+                                 f"not {type(fn).__name__} (the result of "
+                                 f"calling it).")
+    with quiet():
         try:
-            result, after = _run(fn, case.inputs)
+            got = [exercise.outcome(fn, case)
+                   for case in exercise.checked_cases]
+            again = exercise.outcome(fn, exercise.cases[0])
         except NotImplementedError:
-            return Feedback(NOT_ATTEMPTED, "replace `raise NotImplementedError` with your "
-                                           "code and run this cell again.")
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            expected = _expected(exercise, exercise.reference(*copy.deepcopy(case.inputs)))
-        message, received = _problem(exercise, case, result, after, expected)
-        if message:
-            return Feedback(NOT_YET, message)
-        if case.numerical is not None:
-            errors.extend(_rel_errors(received, case.numerical()))
-    count = len(exercise.cases)
+            return Feedback(NOT_ATTEMPTED, ATTEMPT)
+        for case, mine, want in zip(exercise.checked_cases, got,
+                                    exercise.expected):
+            if isinstance(mine, Problem):
+                return Feedback(NOT_YET, mine.message)
+            if agree(mine, want):
+                continue
+            mistake = named_mistake(exercise, got)
+            if mistake is not None:
+                return Feedback(NOT_YET, exercise.text(mistake.message,
+                                                       mistake.see))
+            return Feedback(NOT_YET, _generic(exercise, case, mine, want))
+        if not agree(again, got[0]):
+            return Feedback(NOT_YET, f"called a second time on "
+                                     f"{exercise.cases[0].description}, your "
+                                     f"function returned a different result: "
+                                     f"it depends on something besides its "
+                                     f"inputs (a global, an attribute, a "
+                                     f"default argument it changes, a random "
+                                     f"draw).")
+        errors = []
+        for case, mine in zip(exercise.cases, got):
+            if case.numerical is not None:
+                arrays = [part for part, _ in mine]
+                if exercise.applied is not None:
+                    arrays = exercise.applied(case, arrays)
+                numeric = case.numerical()
+                numeric = numeric if isinstance(numeric, tuple) else (numeric,)
+                errors += [rel_error(a, n) for a, n in zip(arrays, numeric)]
+    count = f"{len(exercise.checked_cases)} {exercise.counted}"
     if not errors:
-        return Feedback(CORRECT, f"matches the reference on {count} inputs.")
+        return Feedback(CORRECT, f"matches the reference on {count}.")
     worst = max(errors)
     if worst > DEFAULT_TOLERANCE:
-        return Feedback(NOT_YET, f"matches the reference on {count} inputs but not the "
-                                 f"numerical gradient (relative error {worst:.1e}); "
-                                 f"please report this as a bug in the checker.")
-    return Feedback(CORRECT, f"matches the reference on {count} inputs and the numerical "
-                             f"gradient (relative error {worst:.1e}).")
+        return Feedback(NOT_YET, f"matches the reference on {count} but not "
+                                 f"the numerical gradient (relative error "
+                                 f"{worst:.1e}); please report this as a bug "
+                                 f"in the checker.")
+    return Feedback(CORRECT, f"matches the reference on {count} and the "
+                             f"numerical gradient (relative error "
+                             f"{worst:.1e}).")
+
+
+def checker(exercise: Exercise, doc: str) -> Callable[[object], Feedback]:
+    r"""The notebook's ``check_<name>(fn)`` for ``exercise``."""
+    def check_exercise(fn) -> Feedback:
+        return check(exercise, fn)
+
+    check_exercise.__name__ = check_exercise.__qualname__ = \
+        f"check_{exercise.name}"
+    check_exercise.__doc__ = doc
+    check_exercise.exercise = exercise
+    return check_exercise
 
 
 def described(shape: Sequence[int], letters: str = "NC") -> str:
     r"""``(3, 5)`` -> ``"N=3, C=5"``: sizes named with the book's letters."""
-    return ", ".join(f"{letter}={size}" for letter, size in zip(letters, shape))
+    return ", ".join(f"{letter}={size}"
+                     for letter, size in zip(letters, shape))
