@@ -1,10 +1,12 @@
-r"""Elementwise activations: sigmoid, tanh and ReLU, each a forward/backward pair.
+r"""Elementwise activations: sigmoid, tanh and ReLU, forward/backward pairs.
 
-An elementwise map :math:`y_i = f(x_i)` has a diagonal Jacobian, so its backward pass
-is a product entry by entry: :math:`\partial L/\partial x_i = \mathrm{dout}_i \, f'(x_i)`.
-Sigmoid and tanh express :math:`f'` through their own output, which is what they cache.
+An elementwise map :math:`\mathrm{out}_i = f(x_i)` has a diagonal Jacobian,
+so its backward pass is a product entry by entry:
+:math:`\partial L/\partial x_i = \mathrm{dout}_i \, f'(x_i)`. Sigmoid and
+tanh express :math:`f'` through their own output, which is what they cache.
 
-Shapes: ``x`` of any shape; ``out``, ``dout`` and ``dx`` have the shape of ``x``.
+Shapes: ``x`` of any shape; ``out``, ``dout`` and ``dx`` have the shape of
+``x``.
 """
 
 from __future__ import annotations
@@ -15,23 +17,24 @@ from ._validate import as_float_array, check_dout
 
 
 def sigmoid(x) -> np.ndarray:
-    r"""The logistic sigmoid :math:`\sigma(x) = 1/(1 + e^{-x})`, without overflow.
+    r"""The logistic sigmoid :math:`1/(1 + e^{-x})`, without overflow.
 
     .. math::
 
         \sigma(x) = \begin{cases} \dfrac{1}{1 + e^{-|x|}} & x \ge 0 \\[1ex]
                     \dfrac{e^{-|x|}}{1 + e^{-|x|}} & x < 0 \end{cases}
 
-    Both branches only ever exponentiate :math:`-|x| \le 0`, so ``x = -1e4`` gives 0
-    and ``x = 1e4`` gives 1 with no overflow warning.
+    Both branches only ever exponentiate :math:`-|x| \le 0`, so ``x = -1e4``
+    gives 0 and ``x = 1e4`` gives 1 with no overflow warning.
     """
     x = as_float_array(x, "x")
-    small = np.exp(-np.abs(x))  # in (0, 1]: may underflow to 0, never overflows
+    # in (0, 1]: may underflow to 0, never overflows
+    small = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
 
 
 def sigmoid_forward(x) -> tuple[np.ndarray, np.ndarray]:
-    r"""Sigmoid, returning ``(out, cache)``; the cache is the output :math:`\sigma(x)`.
+    r"""Sigmoid, returning ``(out, cache)``; the cache is the output.
 
     .. math::
 
@@ -42,7 +45,9 @@ def sigmoid_forward(x) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sigmoid_backward(dout, cache: np.ndarray) -> np.ndarray:
-    r"""Gradient through the sigmoid, from its cached output :math:`\sigma = \sigma(x)`.
+    r"""Gradient through the sigmoid, from its cached output.
+
+    With :math:`\sigma = \sigma(x)` the cached output,
 
     .. math::
 
@@ -54,7 +59,7 @@ def sigmoid_backward(dout, cache: np.ndarray) -> np.ndarray:
 
 
 def tanh_forward(x) -> tuple[np.ndarray, np.ndarray]:
-    r"""Hyperbolic tangent, returning ``(out, cache)``; the cache is the output.
+    r"""Hyperbolic tangent, returning ``(out, cache)``; the cache is ``out``.
 
     .. math::
 
@@ -69,7 +74,8 @@ def tanh_backward(dout, cache: np.ndarray) -> np.ndarray:
 
     .. math::
 
-        \frac{\partial L}{\partial x} = \mathrm{dout} \odot \big(1 - \tanh^2(x)\big)
+        \frac{\partial L}{\partial x} = \mathrm{dout} \odot \big(1 -
+        \tanh^2(x)\big)
 
     The square matters: :math:`1 - \tanh(x)` is a common slip.
     """
@@ -79,7 +85,7 @@ def tanh_backward(dout, cache: np.ndarray) -> np.ndarray:
 
 
 def relu_forward(x) -> tuple[np.ndarray, np.ndarray]:
-    r"""Rectified linear unit, returning ``(out, cache)``; the cache is the input ``x``.
+    r"""Rectified linear unit, returning ``(out, cache)``; the cache is ``x``.
 
     .. math::
 
@@ -96,9 +102,9 @@ def relu_backward(dout, cache: np.ndarray) -> np.ndarray:
 
         \frac{\partial L}{\partial x} = \mathrm{dout} \odot \mathbb{1}[x > 0]
 
-    At exactly :math:`x = 0` the ReLU has a kink and no derivative; like PyTorch, this
-    uses 0 there (any value in :math:`[0, 1]` is a valid subgradient). Gradient checks
-    must keep inputs away from 0.
+    At exactly :math:`x = 0` the ReLU has a kink and no derivative; like
+    PyTorch, this uses 0 there (any value in :math:`[0, 1]` is a valid
+    subgradient). Gradient checks must keep inputs away from 0.
     """
     x = cache
     dout = check_dout(dout, x.shape)

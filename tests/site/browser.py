@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from tests.site.clipping import measure as measure_clipping
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -66,6 +68,8 @@ class PageReport:
     widgets_rendered: int = 0
     sliders: list[SliderReport] = field(default_factory=list)
     quizzes: list[QuizReport] = field(default_factory=list)
+    clipped_code: list[str] = field(default_factory=list)
+    clipped_math: list[str] = field(default_factory=list)
 
 
 _reports: dict[str, PageReport] = {}
@@ -125,6 +129,9 @@ def _inspect(browser, base_url: str, page_name: str) -> PageReport:
         ".widget-subarea .noUi-handle")]
     report.quizzes = [_answer_question(page, wrapper)
                       for wrapper in page.query_selector_all("div[data-numquestions] .Quiz")]
+    # Last: it unfolds the solutions, which changes the page.
+    clipped = measure_clipping(page)
+    report.clipped_code, report.clipped_math = clipped["code"], clipped["math"]
     context.close()
     return report
 
