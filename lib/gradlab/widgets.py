@@ -54,16 +54,32 @@ def use_book_style(retina: bool = False) -> None:
 
     ``retina=True`` also makes a notebook's inline figures PNGs of twice the
     pixels, shown at the same size (IPython's "retina" format), so that small
-    text stays sharp. It does nothing outside IPython.
+    text stays sharp. Only their display width is recorded, not their
+    height, so that a narrow screen scales them down without distorting
+    them. It does nothing outside IPython.
     """
     matplotlib.rcParams.update(BOOK_STYLE)
     if retina:
         from IPython import get_ipython
 
-        if get_ipython() is not None:
+        shell = get_ipython()
+        if shell is not None:
             from matplotlib_inline.backend_inline import set_matplotlib_formats
 
             set_matplotlib_formats("retina")
+            png = shell.display_formatter.formatters["image/png"]
+            png.for_type(Figure, _width_only(png.lookup_by_type(Figure)))
+
+
+def _width_only(retina_png: Callable) -> Callable:
+    r"""Wrap IPython's retina PNG formatter to keep only the display width."""
+    def formatter(fig: Figure):
+        result = retina_png(fig)
+        if result is None:          # an empty figure: nothing to show
+            return None
+        data, metadata = result
+        return data, {"width": metadata["width"]}
+    return formatter
 
 
 def figure_to_png(fig: Figure, dpi: int = 72) -> bytes:
