@@ -253,7 +253,8 @@ class Linear(Layer):
         self.zero_grad()
 
     def forward(self, x) -> np.ndarray:
-        out, self.cache = linear_forward(x, self.params["w"], self.params["b"])
+        w, b = self.params["w"], self.params["b"]
+        out, self.cache = linear_forward(x, w, b)
         return out
 
     def backward(self, dout) -> np.ndarray:
