@@ -1,14 +1,14 @@
-r"""Layer objects for the capstone: thin wrappers over gradlab's forward/backward pairs.
+r"""Layer objects for the capstone: thin wrappers over forward/backward pairs.
 
 Each layer keeps the cache of its last :meth:`~Layer.forward` call, so that
-:meth:`~Layer.backward` needs only ``dout``. It holds its parameters in the dict
-``params`` and their gradients, with the same keys and shapes, in ``grads``. The
-mathematics stays in the function pairs (:mod:`gradlab.conv`, :mod:`gradlab.pooling`,
-:mod:`gradlab.activations`, :mod:`gradlab.linear`, :mod:`gradlab.losses`); a layer only
-stores what they return.
+:meth:`~Layer.backward` needs only ``dout``. It holds its parameters in the
+dict ``params`` and their gradients, with the same keys and shapes, in
+``grads``. The mathematics stays in the function pairs (:mod:`gradlab.conv`,
+:mod:`gradlab.pooling`, :mod:`gradlab.activations`, :mod:`gradlab.linear`,
+:mod:`gradlab.losses`); a layer only stores what they return.
 
-As in PyTorch, ``backward`` *adds* the new gradients to ``grads``, so gradients of
-several batches can be summed; call :meth:`~Layer.zero_grad` (or
+As in PyTorch, ``backward`` *adds* the new gradients to ``grads``, so gradients
+of several batches can be summed; call :meth:`~Layer.zero_grad` (or
 :meth:`SGD.zero_grad`) before each training step. One step of training reads::
 
     optimizer.zero_grad()
@@ -16,9 +16,9 @@ several batches can be summed; call :meth:`~Layer.zero_grad` (or
     model.backward(loss_fn.backward())
     optimizer.step()
 
-Shapes use the book's letters: images (N, C, H, W), filters (F, C, HH, WW), features
-(N, D) mapped to (N, M); in the loss head, as in :mod:`gradlab.losses`, logits (N, C) for C
-classes.
+Shapes use the book's letters: images (N, C, H, W), filters (F, C, HH, WW),
+features (N, D) mapped to (N, M); in the loss head, as in
+:mod:`gradlab.losses`, logits (N, C) for C classes.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from typing import Iterable
 import numpy as np
 
 from ._validate import as_float, as_float_array, as_int
-from .activations import relu_backward, relu_forward, tanh_backward, tanh_forward
+from .activations import (relu_backward, relu_forward, tanh_backward,
+                          tanh_forward)
 from .conv import conv2d_backward, conv2d_forward
 from .linear import linear_backward, linear_forward
 from .losses import cross_entropy_backward, cross_entropy_forward
@@ -36,39 +37,50 @@ from .pooling import max_pool2d_backward, max_pool2d_forward
 
 
 def he_normal(shape: tuple[int, ...], fan_in: int, rng) -> np.ndarray:
-    r"""Weights drawn from :math:`\mathcal{N}(0, 2/\text{fan-in})` (He et al., 2015).
+    r"""Weights drawn from :math:`\mathcal{N}(0, 2/\text{fan-in})` (He, 2015).
 
     .. math::
 
         w \sim \mathcal{N}\!\left(0, \frac{2}{\text{fan-in}}\right)
 
-    The factor 2 makes up for the ReLU that follows, which zeroes about half of the
-    pre-activations: the variance of the activations then stays about the same from layer
-    to layer. ``rng`` is a seed or a ``numpy.random.Generator``.
+    The factor 2 makes up for the ReLU that follows, which zeroes about half of
+    the pre-activations: the variance of the activations then stays about the
+    same from layer to layer. ``rng`` is a seed or a
+    ``numpy.random.Generator``.
     """
     fan_in = as_int(fan_in, "fan_in", minimum=1)
-    return np.random.default_rng(rng).standard_normal(shape) * np.sqrt(2.0 / fan_in)
+    scale = np.sqrt(2.0 / fan_in)
+    return np.random.default_rng(rng).standard_normal(shape) * scale
 
 
-def glorot_normal(shape: tuple[int, ...], fan_in: int, fan_out: int, rng) -> np.ndarray:
-    r"""Weights drawn from :math:`\mathcal{N}(0, 2/(\text{fan-in} + \text{fan-out}))` (Glorot and Bengio, 2010).
+def glorot_normal(shape: tuple[int, ...], fan_in: int, fan_out: int,
+                  rng) -> np.ndarray:
+    r"""Weights drawn from a normal law of variance 2/(fan-in + fan-out).
+
+    (Glorot and Bengio, 2010.)
 
     .. math::
 
-        w \sim \mathcal{N}\!\left(0, \frac{2}{\text{fan-in} + \text{fan-out}}\right)
+        w \sim \mathcal{N}\!\left(0,
+            \frac{2}{\text{fan-in} + \text{fan-out}}\right)
 
-    A compromise between keeping the forward activations and the backward gradients of
-    the same size; the usual choice for a layer with no ReLU after it, such as the last one.
+    A compromise between keeping the forward activations and the backward
+    gradients of the same size; the usual choice for a layer with no ReLU after
+    it, such as the last one.
     """
-    fan_in, fan_out = as_int(fan_in, "fan_in", minimum=1), as_int(fan_out, "fan_out", minimum=1)
-    return np.random.default_rng(rng).standard_normal(shape) * np.sqrt(2.0 / (fan_in + fan_out))
+    fan_in = as_int(fan_in, "fan_in", minimum=1)
+    fan_out = as_int(fan_out, "fan_out", minimum=1)
+    scale = np.sqrt(2.0 / (fan_in + fan_out))
+    return np.random.default_rng(rng).standard_normal(shape) * scale
 
 
 class Layer:
-    r"""Base class: no parameters; ``forward`` stores a cache, ``backward`` uses it.
+    r"""Base class: no parameters; ``forward`` stores a cache, ``backward``
+    uses it.
 
-    Subclasses with parameters fill ``params`` and call :meth:`zero_grad`; their
-    ``backward`` adds each parameter's gradient to ``grads`` (PyTorch's rule).
+    Subclasses with parameters fill ``params`` and call :meth:`zero_grad`;
+    their ``backward`` adds each parameter's gradient to ``grads`` (PyTorch's
+    rule).
     """
 
     def __init__(self) -> None:
@@ -78,7 +90,8 @@ class Layer:
 
     def zero_grad(self) -> None:
         r"""Set every gradient to zeros of its parameter's shape."""
-        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+        self.grads = {key: np.zeros_like(value)
+                      for key, value in self.params.items()}
 
     def _accumulate(self, **grads: np.ndarray) -> None:
         for key, grad in grads.items():
@@ -86,30 +99,38 @@ class Layer:
 
     def _cache(self):
         if self.cache is None:
-            raise RuntimeError(f"{type(self).__name__}.backward was called before forward: "
-                               f"run forward first, it stores what backward needs")
+            raise RuntimeError(f"{type(self).__name__}.backward was called "
+                               f"before forward: run forward first, it "
+                               f"stores what backward needs")
         return self.cache
 
     def __repr__(self) -> str:
-        shapes = ", ".join(f"{key} {value.shape}" for key, value in self.params.items())
+        shapes = ", ".join(f"{key} {value.shape}"
+                           for key, value in self.params.items())
         return f"{type(self).__name__}({shapes})"
 
 
 class Conv2d(Layer):
-    r"""2-D convolution (cross-correlation) with F filters, He-initialised, zero bias.
+    r"""2-D convolution (cross-correlation) with F filters, He-initialised.
 
     .. math::
 
-        y(n, f, i, j) = \sum_{c, m, k} x_p(n, c,\ i s + m,\ j s + k)\, w(f, c, m, k) + b(f)
+        \mathrm{out}[n, f, i, j] = \sum_{c, u, v}
+            x_{\text{pad}}[n, c, iS + u, jS + v]\, w[f, c, u, v] + b[f]
 
-    Square kernels (HH = WW = ``kernel_size``); ``stride`` and ``padding`` are ints. Wraps
-    :func:`gradlab.conv.conv2d_forward` and :func:`gradlab.conv.conv2d_backward`.
+    with output position (i, j), kernel offset (u, v) and stride S; the bias
+    starts at zero. Square kernels (HH = WW = ``kernel_size``); ``stride`` and
+    ``padding`` are ints. Wraps :func:`gradlab.conv.conv2d_forward` and
+    :func:`gradlab.conv.conv2d_backward`.
 
-    Shapes: x (N, C, H, W) -> out (N, F, H', W'); params ``w`` (F, C, HH, WW), ``b`` (F,).
+    Shapes: x (N, C, H, W) -> out (N, F, H', W'); params ``w`` (F, C, HH, WW),
+    ``b`` (F,).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, *,
-                 stride: int = 1, padding: int = 0, rng: int | np.random.Generator = 0) -> None:
+    def __init__(self, in_channels: int, out_channels: int,
+                 kernel_size: int, *,
+                 stride: int = 1, padding: int = 0,
+                 rng: int | np.random.Generator = 0) -> None:
         super().__init__()
         channels = as_int(in_channels, "in_channels", minimum=1)
         filters = as_int(out_channels, "out_channels", minimum=1)
@@ -117,13 +138,15 @@ class Conv2d(Layer):
         self.stride = as_int(stride, "stride", minimum=1)
         self.padding = as_int(padding, "padding", minimum=0)
         fan_in = channels * size * size
-        self.params = {"w": he_normal((filters, channels, size, size), fan_in, rng),
+        shape = (filters, channels, size, size)
+        self.params = {"w": he_normal(shape, fan_in, rng),
                        "b": np.zeros(filters)}
         self.zero_grad()
 
     def forward(self, x) -> np.ndarray:
         out, self.cache = conv2d_forward(x, self.params["w"], self.params["b"],
-                                         stride=self.stride, padding=self.padding)
+                                         stride=self.stride,
+                                         padding=self.padding)
         return out
 
     def backward(self, dout) -> np.ndarray:
@@ -133,9 +156,10 @@ class Conv2d(Layer):
 
 
 class ReLU(Layer):
-    r"""Elementwise :math:`\max(x, 0)`; its gradient passes ``dout`` where :math:`x > 0`.
+    r"""Elementwise :math:`\max(x, 0)`; gradient passes where :math:`x > 0`.
 
-    Wraps :func:`gradlab.activations.relu_forward` and ``relu_backward``. Shapes: any.
+    Wraps :func:`gradlab.activations.relu_forward` and ``relu_backward``.
+    Shapes: any.
     """
 
     def forward(self, x) -> np.ndarray:
@@ -147,9 +171,10 @@ class ReLU(Layer):
 
 
 class Tanh(Layer):
-    r"""Elementwise :math:`\tanh(x)`; its gradient is ``dout`` times :math:`1 - \tanh^2(x)`.
+    r"""Elementwise :math:`\tanh(x)`; gradient ``dout * (1 - tanh(x)**2)``.
 
-    Wraps :func:`gradlab.activations.tanh_forward` and ``tanh_backward``. Shapes: any.
+    Wraps :func:`gradlab.activations.tanh_forward` and ``tanh_backward``.
+    Shapes: any.
     """
 
     def forward(self, x) -> np.ndarray:
@@ -161,19 +186,25 @@ class Tanh(Layer):
 
 
 class MaxPool2d(Layer):
-    r"""Max pooling of each channel over ``kernel_size`` windows (``stride=None``: side by side).
+    r"""Max pooling of each channel over ``kernel_size`` windows.
 
-    Wraps :func:`gradlab.pooling.max_pool2d_forward` and ``max_pool2d_backward``.
+    ``stride=None`` places the windows side by side (stride = window).
+
+    Wraps :func:`gradlab.pooling.max_pool2d_forward` and
+    ``max_pool2d_backward``.
 
     Shapes: x (N, C, H, W) -> out (N, C, H', W').
     """
 
-    def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0) -> None:
+    def __init__(self, kernel_size: int, stride: int | None = None,
+                 padding: int = 0) -> None:
         super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.kernel_size, self.stride = kernel_size, stride
+        self.padding = padding
 
     def forward(self, x) -> np.ndarray:
-        out, self.cache = max_pool2d_forward(x, self.kernel_size, stride=self.stride,
+        out, self.cache = max_pool2d_forward(x, self.kernel_size,
+                                             stride=self.stride,
                                              padding=self.padding)
         return out
 
@@ -182,10 +213,10 @@ class MaxPool2d(Layer):
 
 
 class Flatten(Layer):
-    r"""Reshape each sample to a row: (N, C, H, W) -> (N, C·H·W); backward reshapes back.
+    r"""Reshape each sample to a row, (N, C, H, W) -> (N, C·H·W), and back.
 
-    A reshape keeps every entry and its row-major position, so its Jacobian is the
-    identity: the gradient is ``dout`` reshaped to the input's shape.
+    A reshape keeps every entry and its row-major position, so its Jacobian is
+    the identity: the gradient is ``dout`` reshaped to the input's shape.
     """
 
     def forward(self, x) -> np.ndarray:
@@ -198,17 +229,17 @@ class Flatten(Layer):
 
 
 class Linear(Layer):
-    r"""Affine layer :math:`y = xW + b`, He- or Glorot-initialised, zero bias.
+    r"""Affine layer :math:`Z = XW + b`, He- or Glorot-initialised, zero bias.
 
-    ``init="he"`` when a ReLU follows, ``"glorot"`` otherwise (for example, the last
-    layer before the softmax). Wraps :func:`gradlab.linear.linear_forward` and
-    ``linear_backward``.
+    ``init="he"`` when a ReLU follows, ``"glorot"`` otherwise (for example, the
+    last layer before the softmax). Wraps :func:`gradlab.linear.linear_forward`
+    and ``linear_backward``.
 
     Shapes: x (N, D) -> out (N, M); params ``w`` (D, M), ``b`` (M,).
     """
 
-    def __init__(self, in_features: int, out_features: int, *, init: str = "he",
-                 rng: int | np.random.Generator = 0) -> None:
+    def __init__(self, in_features: int, out_features: int, *,
+                 init: str = "he", rng: int | np.random.Generator = 0) -> None:
         super().__init__()
         d = as_int(in_features, "in_features", minimum=1)
         m = as_int(out_features, "out_features", minimum=1)
@@ -222,7 +253,8 @@ class Linear(Layer):
         self.zero_grad()
 
     def forward(self, x) -> np.ndarray:
-        out, self.cache = linear_forward(x, self.params["w"], self.params["b"])
+        w, b = self.params["w"], self.params["b"]
+        out, self.cache = linear_forward(x, w, b)
         return out
 
     def backward(self, dout) -> np.ndarray:
@@ -239,16 +271,18 @@ class Sequential:
         \text{out} = f_L(\cdots f_2(f_1(x))), \qquad
         \bar x = J_{f_1}^\top \cdots J_{f_L}^\top\, \overline{\text{out}}
 
-    (each backward call is one vector–Jacobian product). ``params`` and ``grads`` gather
-    the layers' dicts under the names ``"<index>.<key>"`` (``"0.w"``, ``"4.b"``); they
-    are the layers' own arrays, so an in-place change to one of them changes the layer.
+    (each backward call is one vector–Jacobian product). ``params`` and
+    ``grads`` gather the layers' dicts under the names ``"<index>.<key>"``
+    (``"0.w"``, ``"4.b"``); they are the layers' own arrays, so an in-place
+    change to one of them changes the layer.
     """
 
     def __init__(self, *layers: Layer) -> None:
         for index, layer in enumerate(layers):
             if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
-                raise TypeError(f"layer {index} must have forward and backward methods, "
-                                f"got {type(layer).__name__}")
+                raise TypeError(f"layer {index} must have forward and "
+                                f"backward methods, got "
+                                f"{type(layer).__name__}")
         self.layers = list(layers)
 
     def __iter__(self):
@@ -279,7 +313,8 @@ class Sequential:
                 for key, value in layer.grads.items()}
 
     def __repr__(self) -> str:
-        inner = "".join(f"\n  ({i}) {layer!r}" for i, layer in enumerate(self.layers))
+        inner = "".join(f"\n  ({i}) {layer!r}"
+                        for i, layer in enumerate(self.layers))
         return f"Sequential({inner}\n)"
 
 
@@ -288,13 +323,16 @@ class SoftmaxCrossEntropy:
 
     .. math::
 
-        L = -\frac{1}{N} \sum_{n} \log \operatorname{softmax}(z_n)_{y_n}, \qquad
-        \frac{\partial L}{\partial z} = \frac{P - T}{N}
+        L = -\frac{1}{N} \sum_{n} \log \operatorname{softmax}(Z_n)_{y_n},
+        \qquad
+        \frac{\partial L}{\partial Z} = \frac{P - T}{N}
 
-    Wraps :func:`gradlab.losses.cross_entropy_forward` and ``cross_entropy_backward``.
-    After ``forward``, ``probs`` holds the probabilities (N, C).
+    Wraps :func:`gradlab.losses.cross_entropy_forward` and
+    ``cross_entropy_backward``. After ``forward``, ``probs`` holds the
+    probabilities (N, C).
 
-    Shapes: logits (N, C), y (N,) integer labels -> a float; backward -> dlogits (N, C).
+    Shapes: logits (N, C), y (N,) integer labels -> a float; backward ->
+    dlogits (N, C).
     """
 
     def __init__(self) -> None:
@@ -309,18 +347,24 @@ class SoftmaxCrossEntropy:
         return self._cache()[0]
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
-        r"""Gradient of ``dout`` times the loss with respect to the logits: ``dout (P - T)/N``."""
+        r"""Gradient of ``dout`` times the loss with respect to the logits.
+
+        It is ``dout (P - T) / N``, with P the probabilities and T the
+        one-hot targets.
+        """
         return as_float(dout, "dout") * cross_entropy_backward(self._cache())
 
     def _cache(self):
         if self.cache is None:
-            raise RuntimeError("SoftmaxCrossEntropy: call forward(logits, y) before "
-                               "backward or probs")
+            raise RuntimeError("SoftmaxCrossEntropy: call forward(logits, y) "
+                               "before backward or probs")
         return self.cache
 
 
 class SGD:
-    r"""Mini-batch gradient descent with momentum and weight decay on the parameters of ``layers``.
+    r"""Mini-batch gradient descent with momentum and weight decay.
+
+    It updates the parameters of ``layers``.
 
     .. math::
 
@@ -328,25 +372,28 @@ class SGD:
         v \leftarrow \mu v - \eta\, g, \qquad
         \theta \leftarrow \theta + v
 
-    with learning rate :math:`\eta`, momentum :math:`\mu` and weight decay :math:`\lambda`.
-    The term :math:`\lambda \theta` is the gradient of the penalty
-    :math:`\tfrac{\lambda}{2} \lVert \theta \rVert^2` added to the loss (L2
-    regularisation); like PyTorch's ``SGD``, it applies to every parameter, biases included.
-    With :math:`\mu = 0` and :math:`\lambda = 0` this is plain SGD,
-    :math:`\theta \leftarrow \theta - \eta\, \partial L/\partial \theta`; the velocity
-    :math:`v` starts at 0. Without weight decay it is the rule of
-    :func:`gradlab.mlp.train_mlp`. ``learning_rate`` is an attribute that may be changed
-    between steps (a learning-rate schedule). Parameters are updated in place, so a copy
-    taken earlier (``w.copy()``) is a snapshot; ``grads`` are left as they were.
+    with learning rate :math:`\eta`, momentum :math:`\mu` and weight decay
+    :math:`\lambda`. The term :math:`\lambda \theta` is the gradient of the
+    penalty :math:`\tfrac{\lambda}{2} \lVert \theta \rVert^2` added to the loss
+    (L2 regularisation); like PyTorch's ``SGD``, it applies to every parameter,
+    biases included. With :math:`\mu = 0` and :math:`\lambda = 0` this is plain
+    SGD, :math:`\theta \leftarrow \theta - \eta\, \partial L/\partial \theta`;
+    the velocity :math:`v` starts at 0. Without weight decay it is the rule of
+    :func:`gradlab.mlp.train_mlp`. ``learning_rate`` is an attribute that may
+    be changed between steps (a learning-rate schedule). Parameters are updated
+    in place, so a copy taken earlier (``w.copy()``) is a snapshot; ``grads``
+    are left as they were.
     """
 
     def __init__(self, layers: Iterable[Layer], learning_rate: float,
                  momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         self.layers = list(layers)
-        self.learning_rate = as_float(learning_rate, "learning_rate", 0, low_open=True)
+        self.learning_rate = as_float(learning_rate, "learning_rate", 0,
+                                      low_open=True)
         self.momentum = as_float(momentum, "momentum", 0, 1, high_open=True)
         self.weight_decay = as_float(weight_decay, "weight_decay", 0)
-        self.velocity = [{key: np.zeros_like(value) for key, value in layer.params.items()}
+        self.velocity = [{key: np.zeros_like(value)
+                          for key, value in layer.params.items()}
                          for layer in self.layers]
 
     def zero_grad(self) -> None:
@@ -357,5 +404,6 @@ class SGD:
         for layer, velocity in zip(self.layers, self.velocity):
             for key, value in layer.params.items():
                 grad = layer.grads[key] + self.weight_decay * value
-                velocity[key] = self.momentum * velocity[key] - self.learning_rate * grad
+                velocity[key] = (self.momentum * velocity[key]
+                                 - self.learning_rate * grad)
                 value += velocity[key]
