@@ -286,7 +286,7 @@ CONV2D_DW = Exercise(
                 "your dW is rotated by 180 degrees: dW is the "
                 "cross-correlation of the padded input with dout, "
                 "dW_k(t, m, n) = sum dout(k, i, j) x(t, i*s + m, j*s + n), "
-                "with no flip", "dW is a cross-correlation"),
+                "with no flip", "dw is a cross-correlation"),
         Mistake(_dw(step=1), STRIDE.format(what="dW"), "Ignoring the stride"),
         Mistake(_dw(transpose=True), TRANSPOSED, SQUARE),
         Mistake(lambda dout, x, w, s, p: _backward(dout, x, w, s, p)[1]

@@ -253,7 +253,7 @@ AVG_POOL1D_JACOBIAN = Exercise(
          "(L - K) // S + 1 windows, and window i starts at i*S", OVERLAP),
         (dict(transpose=True), "your matrix is transposed: J[i, j] = "
          "dy_i/dx_j has one row per output and one column per input, shape "
-         "(L', L)", "The Jacobian: a band of 1/W"),
+         "(L', L)", "The Jacobian: a band of 1/K"),
     )))
 
 check_avg_pool1d_jacobian = checker(AVG_POOL1D_JACOBIAN, r"""Check
