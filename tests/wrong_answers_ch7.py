@@ -181,7 +181,7 @@ STUDENT_MISTAKES = [
         ln_by_rows(dout, x, gamma)[0], (dout * (x - x.mean(1, keepdims=True))
                                         / np.sqrt(x.var(1, keepdims=True)
                                                   + EPS)).sum(1),
-        dout.sum(1)), "summed over the features"),
+        dout.sum(1)), "summed over the features (axis 1)"),
     # exercise 7.3: attention
     ("attention_backward", attention_softmax_down_columns,
      "the softmax runs down the columns"),

@@ -133,6 +133,8 @@ EPS_OUTSIDE = ("eps is outside the square root: sigma = sqrt(var + eps), "
 def _norm_mistakes(axis: int, where: str) -> tuple[Mistake, ...]:
     other = "each row, over the D features" if axis == 0 \
         else "each column, over the N samples"
+    # where the chapter derives dgamma and dbeta as sums over the batch
+    params = SMALL_STEPS if axis == 0 else OTHER_AXIS
     slips = (
         (dict(mean_path=False, var_path=False),
          f"the mean and the standard deviation were treated as constants: "
@@ -159,15 +161,15 @@ def _norm_mistakes(axis: int, where: str) -> tuple[Mistake, ...]:
         (dict(dgamma_uses_x_hat=False),
          "dgamma is missing the factor x_hat: gamma multiplies x_hat, so "
          "dgamma = (dout * x_hat).sum(axis=0); dout.sum(axis=0) is dbeta",
-         SMALL_STEPS),
+         params),
         (dict(reduce=np.mean),
          "dgamma and dbeta are means over the batch: gamma and beta act on "
          "every row, so their gradients are sums, (dout * x_hat).sum(axis=0) "
-         "and dout.sum(axis=0)", SMALL_STEPS),
+         "and dout.sum(axis=0)", params),
         (dict(params_axis=1),
          "dgamma and dbeta were summed over the features (axis 1): they "
          "have one entry per feature, shape (D,), and sum over the batch "
-         "(axis 0)", SMALL_STEPS),
+         "(axis 0)", params),
     )
     return tuple(Mistake(partial(_norm_by_hand, **{"axis": axis, **switches}),
                          message, see) for switches, message, see in slips)
