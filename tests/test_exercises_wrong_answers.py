@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests import (wrong_answers_capstone, wrong_answers_conv,
-                   wrong_answers_mlp, wrong_answers_pooling,
-                   wrong_answers_softmax)
+from tests import (wrong_answers_capstone, wrong_answers_ch7,
+                   wrong_answers_conv, wrong_answers_mlp,
+                   wrong_answers_pooling, wrong_answers_softmax)
 from tests.exercise_helpers import mistake_texts, verdict
 
 MODULES = (wrong_answers_softmax, wrong_answers_pooling, wrong_answers_conv,
-           wrong_answers_mlp, wrong_answers_capstone)
+           wrong_answers_mlp, wrong_answers_capstone, wrong_answers_ch7)
 KNOWN = [entry for module in MODULES for entry in module.STUDENT_MISTAKES]
 UNKNOWN = [entry for module in MODULES
            for entry in getattr(module, "UNREGISTERED", [])]
@@ -53,4 +53,5 @@ def test_the_corpus_is_large_enough():
     assert len(UNKNOWN) >= 30 and len(KNOWN) >= 100 and len(RIGHT) >= 20
     assert {name for name, *_ in UNKNOWN} >= {
         "softmax", "cross_entropy", "ce_grad_logits", "max_pool2d_grad",
-        "conv2d_dx", "mlp_gradients", "accuracy", "sgd_step"}
+        "conv2d_dx", "mlp_gradients", "accuracy", "sgd_step",
+        "batchnorm_backward", "layernorm_backward", "attention_backward"}

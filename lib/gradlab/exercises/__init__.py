@@ -35,6 +35,10 @@ from .cross_entropy_exercises import (CE_GRAD_LOGITS, CE_GRAD_PROBS,
 from .mlp_exercises import (LINEAR_BACKWARD, MLP_GRADIENTS, TANH_BACKWARD,
                             check_linear_backward, check_mlp_gradients,
                             check_tanh_backward)
+from .normalization_attention_exercises import (
+    ATTENTION_BACKWARD, BATCHNORM_BACKWARD, LAYERNORM_BACKWARD,
+    check_attention_backward, check_batchnorm_backward,
+    check_layernorm_backward)
 from .pooling_exercises import (AVG_POOL1D_JACOBIAN, AVG_POOL2D_GRAD,
                                 MAX_POOL1D_GRAD, MAX_POOL2D_GRAD,
                                 check_avg_pool1d_jacobian,
@@ -53,6 +57,8 @@ CHAPTERS = {
     4: ("04_convolution", (CONV1D_JACOBIAN, CONV2D_DB, CONV2D_DW, CONV2D_DX)),
     5: ("05_mlp_backprop", (LINEAR_BACKWARD, TANH_BACKWARD, MLP_GRADIENTS)),
     6: ("06_capstone_digits", (RELU_BACKWARD, ACCURACY, SGD_STEP)),
+    7: ("07_batchnorm_attention", (BATCHNORM_BACKWARD, LAYERNORM_BACKWARD,
+                                   ATTENTION_BACKWARD)),
 }
 
 __all__ = [
@@ -66,4 +72,6 @@ __all__ = [
     "check_linear_backward", "check_tanh_backward", "check_mlp_gradients",
     "check_relu_backward", "check_accuracy", "check_sgd_step",
     "watch_the_loss",
+    "check_batchnorm_backward", "check_layernorm_backward",
+    "check_attention_backward",
 ]

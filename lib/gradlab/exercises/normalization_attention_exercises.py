@@ -1,23 +1,22 @@
-r"""Checkers for chapter 7's exercises: batch normalisation and attention.
+r"""Checkers for chapter 7, batch normalisation and self-attention.
 
-- :func:`check_batchnorm_backward` for ``batchnorm_backward(dout, x, gamma)``:
-the
-  gradients ``(dx, dgamma, dbeta)`` of batch normalisation in training mode on
-  ``x`` (N, D), with ``eps`` = 1e-5 inside the square root;
-- :func:`check_layernorm_backward` for ``layernorm_backward(dout, x, gamma)``:
-the same
-  for layer normalisation, which normalises each row;
-- :func:`check_attention_backward` for ``attention_backward(dout, x, w_q, w_k,
-w_v)``:
-  the gradients ``(dx, dw_q, dw_k, dw_v)`` of one head of scaled dot-product
-  self-attention without a mask.
+- ``check_batchnorm_backward(fn)``: ``fn(dout, x, gamma)`` returns the
+  gradients ``(dx, dgamma, dbeta)`` of batch normalisation in training
+  mode on x (N, D), with eps = 1e-5 inside the square root;
+- ``check_layernorm_backward(fn)``: the same for layer normalisation,
+  which normalises each row;
+- ``check_attention_backward(fn)``: ``fn(dout, x, w_q, w_k, w_v)`` returns
+  the gradients ``(dx, dw_q, dw_k, dw_v)`` of one head of scaled
+  dot-product self-attention without a mask.
 
-Each known mistake is one switch flipped on a single by-hand implementation
-(:func:`_norm_by_hand`, :func:`_attention_by_hand`), declared next to its
-message. Each returns a :class:`~gradlab.exercises.Feedback`.
+Every mistake is a switch on one by-hand implementation: the two
+normalisations share :func:`_norm_by_hand` (statistics down axis 0 or along
+axis 1), attention has :func:`_attention_by_hand`.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 
@@ -26,44 +25,41 @@ from ..gradcheck import numerical_gradient
 from ..normalization import (batchnorm_backward, batchnorm_forward,
                              layernorm_backward, layernorm_forward)
 from ..softmax import softmax
-from ._framework import Case, Exercise, Feedback, Mistake, check, described
+from ._framework import Case, Exercise, Mistake, checker, described
 
 EPS = 1e-5
 NORM_PARTS = ("dx", "dgamma", "dbeta")
 ATTENTION_PARTS = ("dx", "dw_q", "dw_k", "dw_v")
+SMALL_STEPS = "The backward pass through the graph of small steps"
+OTHER_AXIS = "Layer normalisation: the other axis"
+CHAIN = "The backward pass as a chain"
 
 
-def _variant(by_hand, name: str, **switches):
-    r"""``by_hand`` with some switches flipped, named for the messages."""
-    def wrong(*arrays):
-        return by_hand(*arrays, **switches)
-    wrong.__name__ = name
-    return wrong
-
-
-def _numerical(forward, arrays: tuple, dout: np.ndarray, wrt: tuple[int, ...]):
-    r"""Central differences of ``forward(*arrays)[0]`` at positions ``wrt``."""
+def _numerical(forward, arrays: tuple, dout: np.ndarray):
+    r"""Central differences of ``sum(dout * forward(*arrays)[0])`` with
+    respect to each of ``arrays``."""
     def gradients():
-        copies = [np.array(a, dtype=np.float64) for a in arrays]
-        output = lambda _: forward(*copies)[0]  # reads the perturbed copies
-        return tuple(numerical_gradient(output, copies[i], dout) for i in wrt)
+        copies = [a.copy() for a in arrays]
+        return tuple(numerical_gradient(lambda _: forward(*copies)[0], v,
+                                        dout) for v in copies)
     return gradients
 
 
-# --------------------------------------------- Exercises 7.1 and 7.2:
-# normalisation
+# --------------------------- Exercises 7.1 and 7.2: the normalisations
 
 def _norm_by_hand(dout, x, gamma, *, axis=0, ddof=0, eps_inside=True,
                   eps_derived=False, mean_path=True, var_path=True,
                   gamma_inside=True, dgamma_uses_x_hat=True, reduce=np.sum,
                   params_axis=0):
+    r"""dx by the closed form, statistics along ``axis``; the switches
+    reproduce the slips."""
     n = x.shape[axis]
     c = x - x.mean(axis=axis, keepdims=True)
     var = (c ** 2).sum(axis=axis, keepdims=True) / (n - ddof)
     sigma = np.sqrt(var + EPS) if eps_inside else np.sqrt(var) + EPS
-    # eps_derived: sigma = sqrt(var) + eps differentiated correctly through the
-    # steps
-    # (d sigma / d var = 1 / (2 sqrt(var))), not just put into the closed form.
+    # eps_derived: sigma = sqrt(var) + eps differentiated correctly through
+    # the steps (d sigma / d var = 1 / (2 sqrt(var))), not only put into
+    # the closed form
     stretch = sigma / np.sqrt(var) if eps_derived else 1.0
     x_hat = c / sigma
     g = dout * gamma if gamma_inside else dout
@@ -75,8 +71,8 @@ def _norm_by_hand(dout, x, gamma, *, axis=0, ddof=0, eps_inside=True,
         inner = inner - stretch * x_hat * spread
     dx = inner / sigma if gamma_inside else gamma * inner / sigma
     scaled = dout * x_hat if dgamma_uses_x_hat else dout
-    dgamma = reduce(scaled, axis=params_axis)
-    return dx, dgamma, reduce(dout, axis=params_axis)
+    return dx, reduce(scaled, axis=params_axis), reduce(dout,
+                                                        axis=params_axis)
 
 
 def _norm_reference(forward, backward):
@@ -90,10 +86,9 @@ def _norm_case(rng, forward, description, x, numerical=True):
     n, d = x.shape
     gamma, dout = rng.normal(size=d), rng.normal(size=(n, d))
     beta = np.zeros(d)  # the gradients do not depend on beta
-    gradients = _numerical(forward, (x, gamma, beta), dout, (0, 1, 2))
     return Case(f"{description} ({described(x.shape, 'ND')})",
-                (dout, x, gamma),
-                numerical=gradients if numerical else None)
+                (dout, x, gamma), numerical=_numerical(
+                    forward, (x, gamma, beta), dout) if numerical else None)
 
 
 def _batchnorm_cases() -> tuple[Case, ...]:
@@ -102,11 +97,9 @@ def _batchnorm_cases() -> tuple[Case, ...]:
     return (
         _norm_case(rng, batchnorm_forward, "a batch",
                    rng.normal(1.0, 2.0, size=(5, 3))),
-        # With two samples x_hat is +-1 whatever x is, so dx is almost 0 and
-        # its
-        # relative error against central differences is rounding noise: no
-        # numerical
-        # comparison here (the reference is compared on the other three).
+        # With two samples x_hat is +-1 whatever x is, so dx is almost 0
+        # and its relative error against central differences is rounding
+        # noise: no numerical comparison here (the other three have one).
         _norm_case(rng, batchnorm_forward, "a batch of 2",
                    rng.normal(size=(2, 4)), numerical=False),
         _norm_case(rng, batchnorm_forward, "more features than samples",
@@ -132,103 +125,91 @@ def _layernorm_cases() -> tuple[Case, ...]:
     )
 
 
-EPS_OUTSIDE = ("eps is outside the square root: sigma = sqrt(var + eps), not "
-               "sqrt(var) + eps. The two differ most where the variance is "
-               "tiny, as in one of the checker's inputs (chapter 7, 'Mistake "
-               "4').")
+EPS_OUTSIDE = ("eps is outside the square root: sigma = sqrt(var + eps), "
+               "not sqrt(var) + eps. The two differ most where the variance "
+               "is tiny, as in one of the checker's inputs")
 
 
 def _norm_mistakes(axis: int, where: str) -> tuple[Mistake, ...]:
     other = "each row, over the D features" if axis == 0 \
         else "each column, over the N samples"
-    constant = ("the mean and the standard deviation were treated as "
-                f"constants: they are computed from {where}, so moving one "
-                f"entry moves them too, and dx needs the paths through them "
-                f"(chapter 7, 'Mistake 1').")
-    return (
-        Mistake(_variant(_norm_by_hand, "_mu_sigma_constant", axis=axis,
-                         mean_path=False, var_path=False), constant),
-        Mistake(_variant(_norm_by_hand, "_no_variance_path", axis=axis,
-                         var_path=False),
-                "the path through the variance is missing: subtracting the "
-                "mean of gamma * dout is only half of the correction; the "
-                "variance also depends on every entry, which adds - x_hat * "
-                "mean(gamma * dout * x_hat) (chapter 7, 'Mistake 2')."),
-        Mistake(_variant(_norm_by_hand, "_no_mean_path", axis=axis,
-                         mean_path=False),
-                "the path through the mean is missing: every entry moves the "
-                "mean, so dx also loses the mean of gamma * dout (chapter 7, "
-                "'The backward pass through the graph of small steps')."),
-        Mistake(_variant(_norm_by_hand, "_unbiased_variance", axis=axis,
-                         ddof=1),
-                "you used the unbiased variance (divide by the count minus 1, "
-                "as np.var(..., ddof=1) or torch.var do by default): the "
-                "forward pass normalises with the biased one, dividing by the "
-                "count (chapter 7, 'Mistake 3')."),
-        Mistake(_variant(_norm_by_hand, "_eps_outside_root", axis=axis,
-                         eps_inside=False), EPS_OUTSIDE),
-        Mistake(_variant(_norm_by_hand, "_eps_outside_root_derived", axis=axis,
-                         eps_inside=False, eps_derived=True), EPS_OUTSIDE),
-        Mistake(_variant(_norm_by_hand, "_statistics_on_the_other_axis",
-                         axis=1 - axis),
-                f"the means were taken over the wrong axis: here they belong "
-                f"to {where}, not to {other} (chapter 7, 'Layer "
-                f"normalisation: the other axis')."),
-        Mistake(_variant(_norm_by_hand, "_dgamma_without_x_hat", axis=axis,
-                         dgamma_uses_x_hat=False),
-                "dgamma is missing the factor x_hat: gamma multiplies x_hat, "
-                "so dgamma = (dout * x_hat).sum(axis=0); dout.sum(axis=0) is "
-                "dbeta."),
-        Mistake(_variant(_norm_by_hand, "_params_averaged", axis=axis,
-                         reduce=np.mean),
-                "dgamma and dbeta are means over the batch: gamma and beta "
-                "act on every row, so their gradients are sums, (dout * "
-                "x_hat).sum(axis=0) and dout.sum(axis=0)."),
-        Mistake(_variant(_norm_by_hand, "_params_over_features", axis=axis,
-                         params_axis=1),
-                "dgamma and dbeta were summed over the features (axis 1): "
-                "they have one entry per feature, shape (D,), and sum over "
-                "the batch (axis 0)."),
+    # where the chapter derives dgamma and dbeta as sums over the batch
+    params = SMALL_STEPS if axis == 0 else OTHER_AXIS
+    slips = (
+        (dict(mean_path=False, var_path=False),
+         f"the mean and the standard deviation were treated as constants: "
+         f"they are computed from {where}, so moving one entry moves them "
+         f"too, and dx needs the paths through them", "Mistake 1"),
+        (dict(var_path=False),
+         "the path through the variance is missing: subtracting the mean of "
+         "gamma * dout is only half of the correction; the variance also "
+         "depends on every entry, which adds - x_hat * mean(gamma * dout * "
+         "x_hat)", "Mistake 2"),
+        (dict(mean_path=False),
+         "the path through the mean is missing: every entry moves the mean, "
+         "so dx also loses the mean of gamma * dout", SMALL_STEPS),
+        (dict(ddof=1),
+         "you used the unbiased variance (divide by the count minus 1, as "
+         "np.var(..., ddof=1) or torch.var do by default): the forward pass "
+         "normalises with the biased one, dividing by the count",
+         "Mistake 3"),
+        (dict(eps_inside=False), EPS_OUTSIDE, "Mistake 4"),
+        (dict(eps_inside=False, eps_derived=True), EPS_OUTSIDE, "Mistake 4"),
+        (dict(axis=1 - axis),
+         f"the means were taken over the wrong axis: here they belong to "
+         f"{where}, not to {other}", OTHER_AXIS),
+        (dict(dgamma_uses_x_hat=False),
+         "dgamma is missing the factor x_hat: gamma multiplies x_hat, so "
+         "dgamma = (dout * x_hat).sum(axis=0); dout.sum(axis=0) is dbeta",
+         params),
+        (dict(reduce=np.mean),
+         "dgamma and dbeta are means over the batch: gamma and beta act on "
+         "every row, so their gradients are sums, (dout * x_hat).sum(axis=0) "
+         "and dout.sum(axis=0)", params),
+        (dict(params_axis=1),
+         "dgamma and dbeta were summed over the features (axis 1): they "
+         "have one entry per feature, shape (D,), and sum over the batch "
+         "(axis 0)", params),
     )
+    return tuple(Mistake(partial(_norm_by_hand, **{"axis": axis, **switches}),
+                         message, see) for switches, message, see in slips)
 
 
 BATCHNORM_BACKWARD = Exercise(
-    name="batchnorm_backward", arg_names=("dout", "x", "gamma"),
+    name="batchnorm_backward", chapter=7, arg_names=("dout", "x", "gamma"),
     reference=_norm_reference(batchnorm_forward, batchnorm_backward),
+    reproduces=("normalization.batchnorm_backward",
+                "normalization.batchnorm_backward_steps"),
     cases=_batchnorm_cases(), returns="tuple", parts=NORM_PARTS,
-    mistakes=_norm_mistakes(0, "each column, over the N samples of the batch"))
+    mistakes=_norm_mistakes(0, "each column, over the N samples of the "
+                               "batch"))
+
+check_batchnorm_backward = checker(BATCHNORM_BACKWARD, r"""Check
+``fn(dout, x, gamma)``: batch norm's ``(dx, dgamma, dbeta)``.""")
 
 LAYERNORM_BACKWARD = Exercise(
-    name="layernorm_backward", arg_names=("dout", "x", "gamma"),
+    name="layernorm_backward", chapter=7, arg_names=("dout", "x", "gamma"),
     reference=_norm_reference(layernorm_forward, layernorm_backward),
+    reproduces=("normalization.layernorm_backward",),
     cases=_layernorm_cases(), returns="tuple", parts=NORM_PARTS,
     mistakes=(
-        Mistake(_variant(_norm_by_hand, "_gamma_outside_the_sums", axis=1,
-                         gamma_inside=False),
+        Mistake(partial(_norm_by_hand, axis=1, gamma_inside=False),
                 "gamma was taken out of the row sums, as in batch norm: in "
-                "layer norm gamma changes along the row, so the sums run over "
-                "gamma * dout (chapter 7, 'Layer normalisation: the other "
-                "axis')."),
+                "layer norm gamma changes along the row, so the sums run "
+                "over gamma * dout", OTHER_AXIS),
         *_norm_mistakes(1, "each row, over its D features"),
     ))
 
-
-def check_batchnorm_backward(fn) -> Feedback:
-    r"""Check ``fn(dout, x, gamma)``: batch norm's ``(dx, dgamma, dbeta)``."""
-    return check(BATCHNORM_BACKWARD, fn)
+check_layernorm_backward = checker(LAYERNORM_BACKWARD, r"""Check
+``fn(dout, x, gamma)``: layer norm's ``(dx, dgamma, dbeta)``.""")
 
 
-def check_layernorm_backward(fn) -> Feedback:
-    r"""Check ``fn(dout, x, gamma)``: layer norm's ``(dx, dgamma, dbeta)``."""
-    return check(LAYERNORM_BACKWARD, fn)
+# ------------------------------------- Exercise 7.3: attention_backward
 
-
-# --------------------------------------------------- Exercise 7.3:
-# attention_backward
-
-def _attention_by_hand(dout, x, w_q, w_k, w_v, *, softmax_axis=1, vjp_axis=1,
-                       full_jacobian=True, scale=True, dk_transposed=False,
-                       dv_transposed=True, v_path=True):
+def _attention_by_hand(dout, x, w_q, w_k, w_v, *, softmax_axis=1,
+                       vjp_axis=1, full_jacobian=True, scale=True,
+                       dk_transposed=False, dv_transposed=True, v_path=True):
+    r"""The chain of the chapter; the switches reproduce the slips."""
     q, k, v = x @ w_q, x @ w_k, x @ w_v
     factor = 1 / np.sqrt(q.shape[1]) if scale else 1.0
     a = softmax(q @ k.T / np.sqrt(q.shape[1]), axis=softmax_axis)
@@ -254,8 +235,7 @@ def _attention_case(rng, length, d, m, m_v, note=""):
     dout = rng.normal(size=(length, m_v))
     sizes = described((length, d, m, m_v), ("L", "D", "M", "M_V"))
     return Case(f"a sequence of {sizes}{note}", (dout, *arrays),
-                numerical=_numerical(attention_forward, arrays, dout,
-                                     (0, 1, 2, 3)))
+                numerical=_numerical(attention_forward, arrays, dout))
 
 
 def _attention_cases() -> tuple[Case, ...]:
@@ -267,50 +247,41 @@ def _attention_cases() -> tuple[Case, ...]:
             _attention_case(rng, 3, 2, 4, 6, " (M > D)"))
 
 
-def _attention_variant(name, **switches):
-    return _variant(_attention_by_hand, name, **switches)
-
-
 ATTENTION_BACKWARD = Exercise(
-    name="attention_backward", arg_names=("dout", "x", "w_q", "w_k", "w_v"),
-    reference=_attention_reference, cases=_attention_cases(), returns="tuple",
-    parts=ATTENTION_PARTS,
-    mistakes=(
-        Mistake(_attention_variant("_softmax_over_columns", softmax_axis=0,
-                                   vjp_axis=0),
-                "the softmax runs down the columns (axis 0): each query's row "
-                "of scores is one distribution over the keys, softmax(S, "
-                "axis=1) (chapter 7, 'Mistake 5')."),
-        Mistake(_attention_variant("_vjp_over_columns", vjp_axis=0),
-                "the softmax's vector-Jacobian product sums down the columns: "
-                "each row of A is its own softmax, so dS = A * (dA - (dA * "
-                "A).sum(axis=1, keepdims=True)) (chapter 7, 'Mistake 5')."),
-        Mistake(_attention_variant("_softmax_as_diagonal",
-                                   full_jacobian=False),
-                "dS = A * dA keeps only the diagonal of the softmax's "
-                "Jacobian: each row also loses A times the dot product of dA "
-                "and A (chapter 1's vector-Jacobian product; chapter 7, 'The "
-                "backward pass as a chain')."),
-        Mistake(_attention_variant("_no_scale_in_backward", scale=False),
-                "dQ and dK are missing the factor 1/sqrt(M): S = Q K^T / "
-                "sqrt(M), so the factor reaches both gradients (chapter 7, "
-                "'Mistake 6')."),
-        Mistake(_attention_variant("_dk_transposed", dk_transposed=True),
-                "dK = dS @ Q uses dS where its transpose belongs: S[i, j] "
-                "pairs query i with key j, so dK = dS.T @ Q / sqrt(M). The "
-                "shapes agree, only the values differ (chapter 7, 'Mistake "
-                "7')."),
-        Mistake(_attention_variant("_dv_not_transposed", dv_transposed=False),
-                "dV = A @ dout uses A where its transpose belongs: Y = A V, "
-                "so by the linear-layer rule dV = A.T @ dout (chapter 7, 'The "
-                "backward pass as a chain')."),
-        Mistake(_attention_variant("_no_path_through_v", v_path=False),
-                "dx is missing the path through V: x reaches the output "
-                "through Q, K and V, so dx = dQ W_Q^T + dK W_K^T + dV W_V^T "
-                "(chapter 7, 'Mistake 8')."),
-    ))
+    name="attention_backward", chapter=7,
+    arg_names=("dout", "x", "w_q", "w_k", "w_v"),
+    reference=_attention_reference,
+    reproduces=("attention.attention_backward",),
+    cases=_attention_cases(), returns="tuple", parts=ATTENTION_PARTS,
+    mistakes=tuple(Mistake(partial(_attention_by_hand, **switches), message,
+                           see) for switches, message, see in (
+        (dict(softmax_axis=0, vjp_axis=0),
+         "the softmax runs down the columns (axis 0): each query's row of "
+         "scores is one distribution over the keys, softmax(S, axis=1)",
+         "Mistake 5"),
+        (dict(vjp_axis=0),
+         "the softmax's vector-Jacobian product sums down the columns: each "
+         "row of A is its own softmax, so dS = A * (dA - (dA * "
+         "A).sum(axis=1, keepdims=True))", "Mistake 5"),
+        (dict(full_jacobian=False),
+         "dS = A * dA keeps only the diagonal of the softmax's Jacobian: "
+         "each row also loses A times the dot product of dA and A, as in "
+         "the softmax's vector-Jacobian product", CHAIN),
+        (dict(scale=False),
+         "dQ and dK are missing the factor 1/sqrt(M): S = Q K^T / sqrt(M), "
+         "so the factor reaches both gradients", "Mistake 6"),
+        (dict(dk_transposed=True),
+         "dK = dS @ Q uses dS where its transpose belongs: S[i, j] pairs "
+         "query i with key j, so dK = dS.T @ Q / sqrt(M). The shapes agree, "
+         "only the values differ", "Mistake 7"),
+        (dict(dv_transposed=False),
+         "dV = A @ dout uses A where its transpose belongs: Y = A V, so by "
+         "the linear-layer rule dV = A.T @ dout", CHAIN),
+        (dict(v_path=False),
+         "dx is missing the path through V: x reaches the output through "
+         "Q, K and V, so dx = dQ W_Q^T + dK W_K^T + dV W_V^T", "Mistake 8"),
+    )))
 
-
-def check_attention_backward(fn) -> Feedback:
-    r"""Check ``fn(dout, x, w_q, w_k, w_v)`` -> ``(dx, dw_q, dw_k, dw_v)``."""
-    return check(ATTENTION_BACKWARD, fn)
+check_attention_backward = checker(ATTENTION_BACKWARD, r"""Check
+``fn(dout, x, w_q, w_k, w_v)``: ``(dx, dw_q, dw_k, dw_v)`` of one
+self-attention head.""")
