@@ -4,9 +4,10 @@ Run from the repository root, with one command:
 
     .venv/bin/python benchmarks/capstone_seeds.py
 
-It takes a few minutes on one core and prints every number that chapter 6
-quotes about runs it does not show: the five-fold cross-validation of the
-recipe and of the MLP's width, and the ten training seeds on the test set.
+It takes about five minutes of processor time and prints every number that
+chapter 6 quotes about runs it does not show: the five-fold cross-validation
+of the recipe and of the width of the MLP, and ten training seeds on the test
+set.
 
 Protocol
 --------

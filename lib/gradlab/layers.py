@@ -37,7 +37,9 @@ from .pooling import max_pool2d_backward, max_pool2d_forward
 
 
 def he_normal(shape: tuple[int, ...], fan_in: int, rng) -> np.ndarray:
-    r"""Weights drawn from :math:`\mathcal{N}(0, 2/\text{fan-in})` (He, 2015).
+    r"""Weights drawn from :math:`\mathcal{N}(0, 2/\text{fan-in})`.
+
+    (He et al., 2015.)
 
     .. math::
 
