@@ -26,11 +26,11 @@ import json
 import re
 from pathlib import Path
 
-SOLUTION_START = ":::{solution}"
-EXERCISE_START = ":::{exercise}"
+SOLUTION_START = re.compile(r"^:{3,}\{solution\}")
+EXERCISE_START = re.compile(r"^:{3,}\{exercise\}")
 FENCE = re.compile(r"```python\n(.*?)```", re.S)
 LABEL = re.compile(r"^:label:\s*(\S+)", re.M)
-TITLE = re.compile(r"^:::\{exercise\}\s*([0-9]+\.[0-9]+)")
+TITLE = re.compile(r"^:{3,}\{exercise\}\s*([0-9]+\.[0-9]+)")
 INTRO_SOLUTIONS = re.compile(r"A solution follows each exercise\..*?scroll on\.",
                              re.S)
 GRADED_NOTE = ("This is the graded copy: it has no solutions, and each checker "
@@ -163,9 +163,9 @@ def to_source(notebook: dict, name: str = "notebook", points: int = 1) -> dict:
         new.get("metadata", {}).pop("execution", None)
         if cell["cell_type"] == "code":
             new["outputs"], new["execution_count"] = [], None
-        if cell["cell_type"] == "markdown" and text.startswith(SOLUTION_START):
+        if cell["cell_type"] == "markdown" and SOLUTION_START.match(text):
             continue
-        if cell["cell_type"] == "markdown" and text.startswith(EXERCISE_START):
+        if cell["cell_type"] == "markdown" and EXERCISE_START.match(text):
             title, found = TITLE.match(text), LABEL.search(text)
             if not title or not found:
                 raise ConversionError(f"{where}: an exercise without a number or label")
@@ -177,7 +177,7 @@ def to_source(notebook: dict, name: str = "notebook", points: int = 1) -> dict:
             function = _only_function(text, where).name
             solution = next((_source(later) for later in cells[index + 1:]
                              if later["cell_type"] == "markdown"
-                             and _source(later).startswith(SOLUTION_START)), None)
+                             and SOLUTION_START.match(_source(later))), None)
             if solution is None:
                 raise ConversionError(f"{where}: a stub with no solution block after it")
             code = _solution_code(solution, function, where)

@@ -51,7 +51,8 @@ c.Execute.timeout = {timeout}
 
 # Answer-cell code that has no business in an answer: flagged for the instructor.
 SUSPICIOUS = {
-    "the checkers": r"\bcheck_\w+|gradlab\.exercises|gradlab\.grading|\bFeedback\b",
+    "the checkers": r"\bcheck_\w+|\bFeedback\b",
+    "gradlab itself": r"\bgradlab\b",
     "the import system": r"\bsys\b|\bimportlib\b|__import__|\bbuiltins\b",
     "Python's internals": r"__\w+__|\bsetattr\b|\bglobals\(|\bexec\(|\beval\(",
     "numpy itself": r"\b(np|numpy)\.\w+(\.\w+)*\s*=[^=]",
@@ -191,23 +192,33 @@ def exercise_scores(course: Path) -> list[dict]:
 
 
 def flag_answers(course: Path) -> list[dict]:
-    r"""Answer cells of the submissions that touch what grading relies on."""
+    r"""Answer cells, and cells students added or changed, that touch grading."""
     rows = []
     for path in sorted((course / "submitted").glob("*/*/*.ipynb")):
+        released = json.loads((course / "release" / path.parent.name / path.name)
+                              .read_text(encoding="utf-8"))
+        given = {_text(cell) for cell in released["cells"]
+                 if cell["cell_type"] == "code"}
         notebook = json.loads(path.read_text(encoding="utf-8"))
         for cell in notebook["cells"]:
             meta = cell.get("metadata", {}).get("nbgrader", {})
-            if cell["cell_type"] != "code" or meta.get("locked"):
+            text = _text(cell)
+            if (cell["cell_type"] != "code" or meta.get("locked")
+                    or (text in given and not meta.get("solution"))):
                 continue
-            text = "".join(cell["source"])
             for what, pattern in SUSPICIOUS.items():
                 match = re.search(pattern, text)
                 if match:
                     rows.append({"student": path.parent.parent.name,
                                  "assignment": path.parent.name,
-                                 "cell": meta.get("grade_id", "(a cell of its own)"),
+                                 "cell": meta.get("grade_id", "a cell of its own"),
                                  "touches": what, "code": match.group(0)})
     return rows
+
+
+def _text(cell: dict) -> str:
+    source = cell["source"]
+    return source if isinstance(source, str) else "".join(source)
 
 
 def _write_csv(path: Path, rows: list[dict], first: list[str]) -> None:
