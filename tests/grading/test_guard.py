@@ -54,13 +54,17 @@ def notebooks():
     return source, subs.submissions(source, _release_like(source))
 
 
-def _run(notebook: dict) -> dict:
+def _run(notebook: dict, exercise: str) -> dict:
     r"""Run the setup and answer cells, both plain test cells, then the guarded one."""
+    answer, test, function = subs.EXERCISES[exercise]
     setup = next(subs.text(c) for c in notebook["cells"]
                  if c["cell_type"] == "code" and "from gradlab.exercises" in subs.text(c))
-    cells = [("setup", setup), ("answer", subs.text(subs.cell(notebook, subs.EXERCISE)))]
-    cells += list(subs.PLAIN_CELLS.items())
-    cells.append(("guarded", subs.text(subs.cell(notebook, "test-ex01-softmax"))))
+    cells = [("setup", setup)]
+    if exercise != "1.1":  # the answers above it
+        cells.append(("1.1", subs.text(subs.cell(notebook, "answer-ex01-softmax"))))
+    cells.append(("answer", subs.text(subs.cell(notebook, answer))))
+    cells += [(name, plain.format(function)) for name, plain in subs.PLAIN_CELLS.items()]
+    cells.append(("guarded", subs.text(subs.cell(notebook, test))))
     done = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps(cells),
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -69,7 +73,7 @@ def _run(notebook: dict) -> dict:
 
 @pytest.mark.parametrize("tamper", sorted(subs.TAMPERS))
 def test_each_tamper_fools_a_plain_cell_but_not_the_guarded_one(notebooks, tamper):
-    results = _run(notebooks[1][tamper])
+    results = _run(notebooks[1][tamper], subs.target(tamper))
     assert results["setup"][0] == results["answer"][0] == "passed", results
     fooled = [name for name in subs.PLAIN_CELLS if results[name][0] == "passed"]
     assert fooled, f"{tamper} fools no plain test cell: {results}"
@@ -79,13 +83,16 @@ def test_each_tamper_fools_a_plain_cell_but_not_the_guarded_one(notebooks, tampe
         assert "calls gradlab.softmax.softmax" in message
 
 
-def test_the_honest_answers(notebooks):
-    correct = _run(notebooks[1]["correct"])
+@pytest.mark.parametrize("exercise", sorted(subs.EXERCISES))
+def test_the_honest_answers(notebooks, exercise):
+    correct = _run(notebooks[1]["correct"], exercise)
     assert {name: status for name, (status, _) in correct.items()} == dict.fromkeys(
-        ["setup", "answer", *subs.PLAIN_CELLS, "guarded"], "passed")
-    stub = _run(notebooks[1]["stub"])
-    assert stub["guarded"][0] == "failed"
+        correct, "passed")
+    stub = _run(notebooks[1]["stub"], exercise)
+    assert [stub[name][0] for name in ["guarded", *subs.PLAIN_CELLS]] == ["failed"] * 3
     assert "not attempted yet" in stub["guarded"][1]
+    mistake = _run(notebooks[1]["mistake"], exercise)
+    assert mistake["guarded"][0] == ("failed" if exercise == "1.3" else "passed")
 
 
 def test_the_table_names_real_functions_for_every_checker():

@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 from .convert import convert_file
@@ -157,14 +158,18 @@ def collect(course: Path, submissions: Path, released: list[str],
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(notebook, target)
     zips = sorted(submissions.glob("*.zip"))
-    for name in released if zips else []:
+    for name in released:
+        holding = [path for path in zips if any(
+            f"{name}" in member for member in zipfile.ZipFile(path).namelist())]
+        if not holding:
+            continue
         archive = course / "downloaded" / name / "archive"
         archive.mkdir(parents=True, exist_ok=True)
-        for path in zips:
+        for path in holding:
             shutil.copyfile(path, archive / path.name)
         regexp = zip_regexp.replace("{notebook}", re.escape(name))
         nbgrader(course, "zip_collect", name, "--force",
-                 f"--FileNameCollector.named_regexp={regexp}")
+                 f"--FileNameCollectorPlugin.named_regexp={regexp}")
     found = sorted((path.parent.parent.name, path.parent.name)
                    for path in submitted.glob("*/*/*.ipynb"))
     if not found:
@@ -247,7 +252,9 @@ def grade(course: Path, submissions: Path, zip_regexp: str = ZIP_REGEXP) -> dict
         nbgrader(course, "autograde", name, "--force")
         nbgrader(course, "generate_feedback", name, "--force")
     grades = course / "grades.csv"
-    nbgrader(course, "export", "--to", str(grades))
+    graded = sorted({assignment for _, assignment in found})
+    nbgrader(course, "export", "--to", str(grades),
+             *[f"--ExportPlugin.assignment={name}" for name in graded])
     _write_csv(course / "exercises.csv", exercise_scores(course),
                ["student", "assignment"])
     flagged = flag_answers(course)
