@@ -36,7 +36,10 @@ def test_each_stub_becomes_an_answer_and_each_check_a_test(path):
         if kind == "test":  # an answer cell right above each test cell
             assert kinds[index - 1] == "answer"
             assert source["cells"][index]["metadata"]["nbgrader"]["locked"]
-    assert not any(":::{solution}" in body for body in text)
+    assert not any(":::{solution}" in body or ":::{exercise}" in body for body in text)
+    statements = [body for body, kind in zip(text, kinds) if body.startswith("### Exercise")]
+    assert len(statements) == sum(":::{exercise}" in "".join(cell["source"])
+                                  for cell in original["cells"])
     assert "A solution follows each exercise" not in text[0]
     for cell in source["cells"]:
         if cell["cell_type"] == "code":

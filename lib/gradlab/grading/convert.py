@@ -12,7 +12,8 @@ the notebook nbgrader releases from:
 - each checker cell becomes a locked, graded test cell worth ``points``, which runs
   :func:`gradlab.grading.guard.grade_exercise` after reloading gradlab;
 - each solution block is dropped, and so is the intro's sentence saying that solutions
-  follow; the exercise statements become read-only cells.
+  follow; each exercise statement becomes a read-only cell with a plain heading
+  (nbgrader's feedback pages and a Jupyter without MyST show it as written).
 
 Anything the conversion does not recognise raises :class:`ConversionError` naming the
 notebook and cell, rather than guessing.
@@ -38,15 +39,17 @@ GRADED_NOTE = ("This is the graded copy: it has no solutions, and each checker "
                "checkers loaded afresh.")
 
 TEST_CELL = '''\
-# Graded test of exercise {number} ({points} point{plural}): locked. Run it to
-# see your verdict; the grading runs it again with freshly loaded checkers.
+# Graded test of exercise {number} ({points} point{plural}), locked. Run it to see
+# your verdict; the grading runs it again, with freshly loaded checkers.
 import sys
 
 for _module in [m for m in sys.modules if m.split(".")[0] == "gradlab"]:
     del sys.modules[_module]
 from gradlab.grading.guard import grade_exercise
 
-grade_exercise("{name}", {function})'''
+passed, verdict = grade_exercise("{name}", {function})
+print(verdict)
+assert passed, "exercise {number} scores 0: the verdict is above."'''
 
 
 class ConversionError(ValueError):
@@ -113,6 +116,18 @@ def _signature(node: ast.FunctionDef) -> str:
     return ast.dump(node.args) + ast.dump(node.returns or ast.Constant(None))
 
 
+def plain_exercise(text: str) -> str:
+    r"""An ``{exercise}`` block as a heading and its text: readable without MyST."""
+    lines = text.strip().splitlines()
+    title = re.sub(r"^:{3,}\{exercise\}\s*", "", lines[0])
+    body = lines[1:]
+    while body and re.match(r"^:\w+:", body[0]):
+        body = body[1:]  # the directive's options (:label:, :nonumber:)
+    if body and re.fullmatch(r":{3,}", body[-1].strip()):
+        body = body[:-1]
+    return "\n".join([f"### Exercise {title}", *body]).rstrip() + "\n"
+
+
 def answer_cell_source(stub: str, solution: str, where: str) -> str:
     r"""The stub's signature and docstring, then the solution's body between markers."""
     stub_node = _only_function(stub, f"{where} (stub)")
@@ -170,6 +185,7 @@ def to_source(notebook: dict, name: str = "notebook", points: int = 1) -> dict:
             if not title or not found:
                 raise ConversionError(f"{where}: an exercise without a number or label")
             number, label = title.group(1), found.group(1)
+            new["source"] = _lines(plain_exercise(text))
             new["metadata"]["nbgrader"] = _nbgrader(f"statement-{label}", locked=True)
         elif index == 0 and cell["cell_type"] == "markdown":
             new["source"] = _lines(INTRO_SOLUTIONS.sub(GRADED_NOTE, text))

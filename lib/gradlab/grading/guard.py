@@ -15,7 +15,7 @@ compute the expected values), the library functions that already compute the ans
 them, its own globals included, and a trace hook notes any call to their code that
 goes around the replacement. Changes the function makes to gradlab's modules or to
 numpy while it runs are detected, too. Each of these fails the exercise with a
-message that says why.
+message that says why, and so does a call into the checkers' own code.
 
 What this cannot stop, and what an instructor can do about it, is in the README
 (section "Grading with nbgrader").
@@ -27,6 +27,7 @@ import functools
 import importlib
 import sys
 import sysconfig
+import textwrap
 import types
 from pathlib import Path
 
@@ -75,12 +76,11 @@ REFERENCE_OPS = {
 }
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # .../gradlab
+# Where the checkers' code lives, as the interpreter names their files
+CHECKERS = tuple({str(Path(__file__).parent.parent / "exercises") + "/",
+                  str(PACKAGE_DIR / "exercises") + "/"})
 NUMPY_DIR = Path(np.__file__).resolve().parent
 STDLIB_DIR = Path(sysconfig.get_paths()["stdlib"]).resolve()
-
-
-class ExerciseNotPassed(AssertionError):
-    r"""A graded test cell's failure: its message is what the student reads."""
 
 
 class ReferenceCalled(RuntimeError):
@@ -262,6 +262,9 @@ def _guarded(fn, banned: dict, run: _Run):
         key = (code.co_filename, code.co_firstlineno, code.co_name)
         if key in code_keys:
             run.trips.append(banned[key])
+        elif code.co_filename.startswith(CHECKERS):
+            run.trips.append(f"{frame.f_globals.get('__name__')}.{code.co_name}"
+                             f" (the checkers' own code)")
         return None  # no line-by-line tracing
 
     @functools.wraps(fn)
@@ -280,18 +283,17 @@ def _guarded(fn, banned: dict, run: _Run):
     return guarded
 
 
-def _fail(message: str):
-    print(message)
-    raise ExerciseNotPassed(message)
+def _wrapped(text: str) -> str:
+    return "\n".join(textwrap.wrap(text, width=79, break_long_words=False))
 
 
-def grade_exercise(name: str, fn) -> None:
-    r"""Check ``fn`` with the fresh ``check_<name>``; raise unless genuinely correct.
+def grade_exercise(name: str, fn) -> tuple[bool, str]:
+    r"""Check ``fn`` with the fresh ``check_<name>``: (passed, the verdict as text).
 
-    Prints the checker's verdict. Raises :class:`ExerciseNotPassed` (the exercise
-    scores 0) when the verdict is not "correct", when ``fn`` called one of the library
-    functions in :data:`REFERENCE_OPS` for this exercise, or when it changed gradlab or
-    numpy while it ran.
+    ``passed`` is true only for a "correct" verdict of the real checker, and only if
+    ``fn`` called none of the library functions in :data:`REFERENCE_OPS` for this
+    exercise (nor the checkers' own code) and changed neither gradlab nor numpy while
+    it ran; otherwise the text says why. Lines are wrapped at 79 characters.
     """
     if name not in REFERENCE_OPS:
         raise KeyError(f"name: no exercise {name!r} in REFERENCE_OPS; known: "
@@ -301,23 +303,25 @@ def grade_exercise(name: str, fn) -> None:
     checker = getattr(exercises, f"check_{name}")
     replaced = numpy_replacements()
     if replaced:
-        _fail(f"not graded: numpy has been changed ({', '.join(replaced)} replaced); "
-              f"restart the kernel and run the notebook without changing numpy.")
+        return False, _wrapped(
+            f"not graded: numpy has been changed ({', '.join(replaced)} "
+            f"replaced); restart the kernel and run the notebook without "
+            f"changing numpy.")
     banned = {}
     for op in REFERENCE_OPS[name]:
         banned[_code_key(resolve(op))] = op.replace(":", ".")
     run = _Run()
     verdict = checker(_guarded(fn, banned, run))
     if run.trips:
-        _fail(f"not accepted: your function calls {run.trips[0]}, gradlab's own "
-              f"implementation of this exercise. Write the computation yourself.")
+        return False, _wrapped(
+            f"not accepted: your function calls {run.trips[0]}, gradlab's own "
+            f"implementation of this exercise. Write the computation yourself.")
     if run.changed:
         shown = ", ".join(sorted(set(run.changed))[:3])
-        _fail(f"not accepted: while it ran, your function changed {shown}; an answer "
-              f"must not change the library or numpy.")
+        return False, _wrapped(
+            f"not accepted: while it ran, your function changed {shown}; an "
+            f"answer must not change the library or numpy.")
     if type(verdict) is not real_feedback:
-        _fail(f"not graded: the checker returned {type(verdict).__name__}, not its "
-              f"Feedback.")
-    print(verdict)
-    if not real_feedback.__bool__(verdict):
-        raise ExerciseNotPassed(str(verdict))
+        return False, _wrapped(f"not graded: the checker returned "
+                               f"{type(verdict).__name__}, not its Feedback.")
+    return real_feedback.__bool__(verdict), _wrapped(str(verdict))
