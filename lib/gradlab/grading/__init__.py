@@ -1,7 +1,9 @@
 r"""Grading the exercise notebooks with nbgrader, offline.
 
-- :mod:`gradlab.grading.convert`: an exercise notebook -> nbgrader source notebook;
-- :mod:`gradlab.grading.guard`: what each graded test cell runs (no nbgrader needed);
+- :mod:`gradlab.grading.convert`: an exercise notebook -> nbgrader source
+  notebook;
+- :mod:`gradlab.grading.guard`: what each graded test cell runs (no nbgrader
+  needed);
 - :mod:`gradlab.grading.course`: release and grade in a course directory.
 
 Command line (in the grading environment, which has nbgrader)::
