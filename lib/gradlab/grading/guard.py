@@ -38,83 +38,47 @@ import numpy as np
 # The library's functions that compute an exercise's answer (or most of it): an
 # answer must not call them. "module:qualname"; a method is
 # "module:Class.method".
+CONV2D_BACKWARD = ("gradlab.conv:conv2d_backward",
+                   "gradlab.conv:conv2d_backward_loops",
+                   "gradlab.layers:Conv2d.backward")
 REFERENCE_OPS = {
-    "softmax": (
-        "gradlab.softmax:softmax",
-        "gradlab.softmax:log_softmax",
-        "gradlab.softmax:softmax_forward",
-    ),
-    "softmax_jacobian": (
-        "gradlab.softmax:softmax_jacobian",
-        "gradlab.softmax:softmax_backward",
-    ),
-    "softmax_vjp": (
-        "gradlab.softmax:softmax_backward",
-        "gradlab.softmax:softmax_jacobian",
-    ),
-    "cross_entropy": (
-        "gradlab.losses:cross_entropy_forward",
-        "gradlab.losses:nll_forward",
-        "gradlab.softmax:log_softmax",
-        "gradlab.layers:SoftmaxCrossEntropy.forward",
-    ),
+    "softmax": ("gradlab.softmax:softmax", "gradlab.softmax:log_softmax",
+                "gradlab.softmax:softmax_forward"),
+    "softmax_jacobian": ("gradlab.softmax:softmax_jacobian",
+                         "gradlab.softmax:softmax_backward"),
+    "softmax_vjp": ("gradlab.softmax:softmax_backward",
+                    "gradlab.softmax:softmax_jacobian"),
+    "cross_entropy": ("gradlab.losses:cross_entropy_forward",
+                      "gradlab.losses:nll_forward",
+                      "gradlab.softmax:log_softmax",
+                      "gradlab.layers:SoftmaxCrossEntropy.forward"),
     "ce_grad_probs": ("gradlab.losses:nll_backward",),
-    "ce_grad_logits": (
-        "gradlab.losses:cross_entropy_backward",
-        "gradlab.layers:SoftmaxCrossEntropy.backward",
-    ),
-    "avg_pool1d_jacobian": (
-        "gradlab.pooling:avg_pool1d_forward",
-        "gradlab.pooling:avg_pool1d_backward",
-        "gradlab.pooling:_window_matrix",
-    ),
-    "max_pool1d_grad": (
-        "gradlab.pooling:max_pool1d_forward",
-        "gradlab.pooling:max_pool1d_backward",
-    ),
-    "avg_pool2d_grad": (
-        "gradlab.pooling:avg_pool2d_forward",
-        "gradlab.pooling:avg_pool2d_backward",
-    ),
-    "max_pool2d_grad": (
-        "gradlab.pooling:max_pool2d_forward",
-        "gradlab.pooling:max_pool2d_backward",
-        "gradlab.layers:MaxPool2d.backward",
-    ),
-    "conv1d_jacobian": (
-        "gradlab.conv:conv1d_forward",
-        "gradlab.conv:conv1d_backward",
-        "gradlab.conv:conv1d_forward_loops",
-        "gradlab.conv:conv1d_backward_loops",
-    ),
-    "conv2d_db": (
-        "gradlab.conv:conv2d_backward",
-        "gradlab.conv:conv2d_backward_loops",
-        "gradlab.layers:Conv2d.backward",
-    ),
-    "conv2d_dw": (
-        "gradlab.conv:conv2d_backward",
-        "gradlab.conv:conv2d_backward_loops",
-        "gradlab.layers:Conv2d.backward",
-    ),
-    "conv2d_dx": (
-        "gradlab.conv:conv2d_backward",
-        "gradlab.conv:conv2d_backward_loops",
-        "gradlab.layers:Conv2d.backward",
-    ),
-    "linear_backward": (
-        "gradlab.linear:linear_backward",
-        "gradlab.layers:Linear.backward",
-    ),
-    "tanh_backward": (
-        "gradlab.activations:tanh_backward",
-        "gradlab.layers:Tanh.backward",
-    ),
+    "ce_grad_logits": ("gradlab.losses:cross_entropy_backward",
+                       "gradlab.layers:SoftmaxCrossEntropy.backward"),
+    "avg_pool1d_jacobian": ("gradlab.pooling:avg_pool1d_forward",
+                            "gradlab.pooling:avg_pool1d_backward",
+                            "gradlab.pooling:_window_matrix"),
+    "max_pool1d_grad": ("gradlab.pooling:max_pool1d_forward",
+                        "gradlab.pooling:max_pool1d_backward"),
+    "avg_pool2d_grad": ("gradlab.pooling:avg_pool2d_forward",
+                        "gradlab.pooling:avg_pool2d_backward"),
+    "max_pool2d_grad": ("gradlab.pooling:max_pool2d_forward",
+                        "gradlab.pooling:max_pool2d_backward",
+                        "gradlab.layers:MaxPool2d.backward"),
+    "conv1d_jacobian": ("gradlab.conv:conv1d_forward",
+                        "gradlab.conv:conv1d_backward",
+                        "gradlab.conv:conv1d_forward_loops",
+                        "gradlab.conv:conv1d_backward_loops"),
+    "conv2d_db": CONV2D_BACKWARD,
+    "conv2d_dw": CONV2D_BACKWARD,
+    "conv2d_dx": CONV2D_BACKWARD,
+    "linear_backward": ("gradlab.linear:linear_backward",
+                        "gradlab.layers:Linear.backward"),
+    "tanh_backward": ("gradlab.activations:tanh_backward",
+                      "gradlab.layers:Tanh.backward"),
     "mlp_gradients": ("gradlab.mlp:mlp_backward",),
-    "relu_backward": (
-        "gradlab.activations:relu_backward",
-        "gradlab.layers:ReLU.backward",
-    ),
+    "relu_backward": ("gradlab.activations:relu_backward",
+                      "gradlab.layers:ReLU.backward"),
     "accuracy": (),  # the library has no accuracy function
     "sgd_step": ("gradlab.layers:SGD.step",),
 }
