@@ -170,7 +170,7 @@ def test_calling_the_checkers_own_code_is_caught():
         raise NotImplementedError
 
     passed, verdict = guard.grade_exercise("softmax", softmax)
-    assert not passed and "the checkers' own code" in verdict
+    assert not passed and "code of the checkers themselves" in verdict
 
 
 def test_a_replaced_numpy_function_is_caught():
@@ -183,3 +183,8 @@ def test_a_replaced_numpy_function_is_caught():
         assert not passed and "numpy.allclose" in verdict
     finally:
         np.allclose = original
+
+
+def test_a_value_instead_of_a_function_gets_the_checkers_own_message():
+    passed, verdict = guard.grade_exercise("softmax", None)
+    assert not passed and "pass your function itself" in verdict

@@ -300,8 +300,9 @@ class _Run:
     r"""What happened while the student's function ran, over all its calls."""
 
     def __init__(self):
-        self.trips: list[str] = []
-        self.changed: list[str] = []
+        self.trips: list[str] = []  # reference ops called
+        self.checker_calls: list[str] = []  # code of gradlab.exercises run
+        self.changed: list[str] = []  # bindings changed
 
 
 def _guarded(fn, banned: dict, run: _Run):
@@ -315,10 +316,8 @@ def _guarded(fn, banned: dict, run: _Run):
         if key in code_keys:
             run.trips.append(banned[key])
         elif code.co_filename.startswith(CHECKERS):
-            run.trips.append(
-                f"{frame.f_globals.get('__name__')}.{code.co_name}"
-                f" (the checkers' own code)"
-            )
+            module = frame.f_globals.get("__name__")
+            run.checker_calls.append(f"{module}.{code.co_name}")
         return None  # no line-by-line tracing
 
     @functools.wraps(fn)
@@ -338,7 +337,9 @@ def _guarded(fn, banned: dict, run: _Run):
 
 
 def _wrapped(text: str) -> str:
-    return "\n".join(textwrap.wrap(text, width=79, break_long_words=False))
+    return "\n".join(wrapped for line in text.splitlines()
+                     for wrapped in textwrap.wrap(line, width=79,
+                                                  break_long_words=False))
 
 
 def grade_exercise(name: str, fn) -> tuple[bool, str]:
@@ -370,11 +371,16 @@ def grade_exercise(name: str, fn) -> tuple[bool, str]:
     for op in REFERENCE_OPS[name]:
         banned[_code_key(resolve(op))] = op.replace(":", ".")
     run = _Run()
-    verdict = checker(_guarded(fn, banned, run))
+    verdict = checker(_guarded(fn, banned, run) if callable(fn) else fn)
     if run.trips:
         return False, _wrapped(
             f"not accepted: your function calls {run.trips[0]}, gradlab's own "
             f"implementation of this exercise. Write the computation yourself."
+        )
+    if run.checker_calls:
+        return False, _wrapped(
+            f"not accepted: your function runs {run.checker_calls[0]}, code "
+            f"of the checkers themselves."
         )
     if run.changed:
         shown = ", ".join(sorted(set(run.changed))[:3])
