@@ -39,6 +39,10 @@ print(json.dumps(results))
 '''
 
 
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _release_like(source: dict) -> dict:
     r"""What ClearSolutions makes of the source: the solution becomes a stub."""
     notebook = json.loads(json.dumps(source))
@@ -120,7 +124,7 @@ def test_an_answer_that_calls_a_reference_op_scores_zero(name, op):
 
     passed, verdict = guard.grade_exercise(name, answer)
     assert not passed
-    assert f"calls {op.replace(':', '.')}, gradlab's own" in " ".join(verdict.split())
+    assert f"calls {op.replace(':', '.')}, gradlab's own" in _flat(verdict)
     # and everything is put back: the library works as before
     assert guard.resolve(op) is function
 
@@ -134,7 +138,7 @@ def test_the_trace_finds_a_reference_that_no_replacement_reaches():
         return hidden[0](z)
 
     passed, verdict = guard.grade_exercise("softmax", softmax)
-    assert not passed and "calls gradlab.softmax.softmax" in verdict
+    assert not passed and "calls gradlab.softmax.softmax" in _flat(verdict)
 
 
 def test_the_tripwires_work_when_the_answer_switches_the_trace_off():
@@ -145,7 +149,7 @@ def test_the_tripwires_work_when_the_answer_switches_the_trace_off():
         return gradlab.softmax.softmax(z)
 
     passed, verdict = guard.grade_exercise("softmax", softmax)
-    assert not passed and "calls gradlab.softmax.softmax" in verdict
+    assert not passed and "calls gradlab.softmax.softmax" in _flat(verdict)
 
 
 def test_changing_the_checkers_while_running_is_caught():
@@ -157,20 +161,21 @@ def test_changing_the_checkers_while_running_is_caught():
     original = gradlab.exercises.Feedback.__dict__["__bool__"]
     try:
         passed, verdict = guard.grade_exercise("softmax", softmax)
-        assert not passed and "Feedback.__bool__" in verdict
+        assert not passed and "Feedback.__bool__" in _flat(verdict)
     finally:
         gradlab.exercises.Feedback.__bool__ = original
 
 
 def test_calling_the_checkers_own_code_is_caught():
-    from gradlab.exercises import check_softmax
+    from gradlab.exercises import check_accuracy
 
     def softmax(z):
-        check_softmax(lambda z: z)  # any code of gradlab.exercises
+        check_accuracy(lambda logits, y: 0.5)  # code of gradlab.exercises
         raise NotImplementedError
 
     passed, verdict = guard.grade_exercise("softmax", softmax)
-    assert not passed and "code of the checkers themselves" in verdict
+    assert not passed and "check_accuracy, code of the checkers themselves" in _flat(
+        verdict)
 
 
 def test_a_replaced_numpy_function_is_caught():
@@ -180,11 +185,11 @@ def test_a_replaced_numpy_function_is_caught():
     np.allclose = lambda *args, **kwargs: True
     try:
         passed, verdict = guard.grade_exercise("softmax", lambda z: z)
-        assert not passed and "numpy.allclose" in verdict
+        assert not passed and "numpy.allclose" in _flat(verdict)
     finally:
         np.allclose = original
 
 
 def test_a_value_instead_of_a_function_gets_the_checkers_own_message():
     passed, verdict = guard.grade_exercise("softmax", None)
-    assert not passed and "pass your function itself" in verdict
+    assert not passed and "pass your function itself" in _flat(verdict)
