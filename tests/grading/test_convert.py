@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,16 @@ def test_the_answer_cell_keeps_signature_and_docstring():
         "    y = 2 * x\n    return y\n    ### END SOLUTION")
     with pytest.raises(ConversionError, match="signature differs"):
         answer_cell_source(stub, "def f(x, y):\n    return x\n", "here")
+
+
+@pytest.mark.parametrize("name", [
+    "smithjohn_12345_678_01_softmax_jacobian.ipynb",
+    "smithjohn_LATE_12345_678_01_softmax_jacobian-1.ipynb"])
+def test_the_zip_pattern_reads_lms_file_names(name):
+    from gradlab.grading.course import ZIP_REGEXP
+
+    pattern = ZIP_REGEXP.replace("{notebook}", re.escape("01_softmax_jacobian"))
+    found = re.match(pattern, f"/course/downloaded/x/extracted/lms/{name}")
+    assert found["student_id"] == "smithjohn"
+    assert found["file_id"] == "01_softmax_jacobian"
+    assert re.match(pattern, "/course/x/smithjohn_1_02_cross_entropy.ipynb") is None
