@@ -81,6 +81,10 @@ REFERENCE_OPS = {
                       "gradlab.layers:ReLU.backward"),
     "accuracy": (),  # the library has no accuracy function
     "sgd_step": ("gradlab.layers:SGD.step",),
+    "batchnorm_backward": ("gradlab.normalization:batchnorm_backward",
+                           "gradlab.normalization:batchnorm_backward_steps"),
+    "layernorm_backward": ("gradlab.normalization:layernorm_backward",),
+    "attention_backward": ("gradlab.attention:attention_backward",),
 }
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # .../gradlab
