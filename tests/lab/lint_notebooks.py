@@ -2,7 +2,8 @@ r"""ruff on the code cells of notebooks that a reader sees (``make lint``).
 
 Cells tagged ``remove-cell``, ``remove-input`` or ``hide-input`` are not shown in the
 book (and are collapsed in JupyterLab), so they are exempt: their source is blanked in a
-temporary copy, which keeps the cell numbers of ruff's messages those of the notebook.
+temporary copy, which keeps the cell numbers of ruff's messages those of the notebook
+(ruff's "cell N" is the N-th cell counting from 1, markdown included).
 The settings are the library's (``[tool.ruff]`` in lib/pyproject.toml: lines <= 79).
 Exit status: ruff's (0 when nothing is found). The last line counts the violations.
 

@@ -228,6 +228,7 @@ def open_and_run(chromium, lab, notebook: str) -> LabReport:
                 for match in pattern.finditer(text):
                     start = max(0, match.start() - 40)
                     report.raw.append(text[start:match.end() + 40].replace("\n", " "))
+        page.evaluate(f"() => {PANEL}.sessionContext.shutdown()")
     finally:
         context.close()
     return report
