@@ -7,7 +7,8 @@ run all cells (*Run All*), then check
 - no error output, every code cell ran, no page error, no request to another host;
 - no raw MyST (roles, directive fences and options, equation labels) and no raw LaTeX
   (``$``, ``\(``, backslash commands) in the rendered markdown and the rich outputs, the
-  solutions' text included, and no MathJax error;
+  solutions' text included, no math error (KaTeX, which jupyterlab-myst uses, or
+  MathJax), and no unresolved reference except to an equation of another page;
 - every solution is folded (a closed block), every quiz's source collapsed, and no quiz
   answer (``correct=``) visible on the page; each quiz question rejects a wrong answer and
   accepts the right one;
@@ -95,7 +96,10 @@ INSPECT_JS = f"""() => {{
                                && /^show_quiz\\(/m.test(c.model.sharedModel.getSource()));
   return {{
     markdown, outputs,
-    mathErrors: [...panel.node.querySelectorAll('mjx-merror')].map(e => e.textContent),
+    mathErrors: [...panel.node.querySelectorAll('mjx-merror, .katex-error')]
+                  .map(e => e.textContent),
+    unresolved: [...panel.node.querySelectorAll('[title="Cross Reference Not Found"]')]
+                  .map(e => e.textContent.trim()),
     solutions: solutions.length,
     openSolutions: solutions.filter(d => d.open).length,
     quizCells: quizzes.length,
@@ -240,6 +244,33 @@ def expected_solutions(notebook: str) -> int:
                if cell.cell_type == "markdown")
 
 
+def labels(path: Path) -> set[str]:
+    r"""Equation and exercise labels that a document of the book defines."""
+    if path.suffix == ".ipynb":
+        text = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells
+                         if cell.cell_type == "markdown")
+    else:
+        text = path.read_text()
+    return (set(re.findall(r"\$\$\s*\(([\w-]+)\)", text))
+            | set(re.findall(r":label:\s*([\w-]+)", text))
+            | set(re.findall(r"^\(([\w-]+)\)=", text, re.MULTILINE)))
+
+
+def other_documents_labels(notebook: str) -> set[str]:
+    documents = [path for path in [*ROOT.glob("*.md"), *ROOT.glob("chapters/*.ipynb"),
+                                   *ROOT.glob("exercises/*.ipynb")]
+                 if path != ROOT / notebook and path.name != "README.md"]
+    return set().union(*(labels(path) for path in documents))
+
+
+def expected_sliders(notebook: str) -> int:
+    r"""The sliders in the notebook's saved widget state (what make notebooks ran)."""
+    metadata = nbformat.read(ROOT / notebook, as_version=4).metadata
+    state = metadata.get("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    return sum(model["model_name"].endswith("SliderModel") for model in state.values())
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_notebook_in_jupyterlab(chromium, lab, notebook):
     report = open_and_run(chromium, lab, notebook)
@@ -255,6 +286,12 @@ def test_notebook_in_jupyterlab(chromium, lab, notebook):
     assert all(cell["rendered"] and cell["text"] is not None for cell in seen["markdown"])
     assert not report.raw, f"raw MyST or LaTeX on the page: {report.raw[:10]}"
     assert not seen["mathErrors"], seen["mathErrors"]
+    # A notebook is rendered on its own in JupyterLab: a reference to an equation of
+    # another page of the book (notation.md, a chapter from its exercises) cannot
+    # resolve there and shows as the label with a warning sign. Any other unresolved
+    # reference is a broken one.
+    broken = set(seen["unresolved"]) - other_documents_labels(notebook)
+    assert not broken, f"references that resolve nowhere: {sorted(broken)}"
     assert seen["solutions"] == expected_solutions(notebook), (
         f"{seen['solutions']} solution blocks rendered, "
         f"{expected_solutions(notebook)} in the notebook")
@@ -266,5 +303,7 @@ def test_notebook_in_jupyterlab(chromium, lab, notebook):
         assert seen["quizCells"] >= 1 and len(report.quizzes) >= 3, report.quizzes
     for question, rejects_wrong, accepts_right in report.quizzes:
         assert rejects_wrong and accepts_right, question
+    assert len(report.sliders) == expected_sliders(notebook), (
+        f"{len(report.sliders)} sliders found, {expected_sliders(notebook)} saved")
     for label, changed in report.sliders:
         assert changed, f"slider {label!r}: one step did not change its figure"
