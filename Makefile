@@ -1,7 +1,8 @@
 # Backprop by Hand: the commands a student, an instructor and CI run.
 #   make book       set up .venv and the vendored JavaScript, build the HTML book into _build/html
 #   make test       the same set-up, then the whole suite (library, notebooks, book build, browser)
-#   make notebooks  re-execute every chapter and exercise notebook in place (after a library change)
+#   make notebooks  normalise and re-execute every chapter and exercise notebook in place
+#                   (after a library change; tests/normalize_notebooks.py, then execute)
 #   make bench      speed of the library (and, when PyTorch is importable, the ratio to it)
 #   make lint       ruff: lines <= 79 in lib/ and in the visible code cells of the notebooks
 #   make lock       recompile the two pinned sets from binder/requirements.in and
