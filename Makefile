@@ -1,8 +1,12 @@
 # Backprop by Hand: the commands a student, an instructor and CI run.
 #   make book       set up .venv and the vendored JavaScript, build the HTML book into _build/html
 #   make test       the same set-up, then the whole suite (library, notebooks, book build, browser)
-#   make notebooks  re-execute every chapter and exercise notebook in place (after a library change)
+#   make notebooks  normalise and re-execute every chapter and exercise notebook in place
+#                   (after a library change; tests/normalize_notebooks.py, then execute)
 #   make bench      speed of the library (and, when PyTorch is importable, the ratio to it)
+#   make lint       ruff: lines <= 79 in lib/ and in the visible code cells of the notebooks
+#   make lock       recompile the two pinned sets from binder/requirements.in and
+#                   tests/requirements-dev.in (a deliberate upgrade, reviewed by hand)
 # Every target installs what it needs itself; a second run reuses what the first installed.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -13,7 +17,16 @@ VENDORED := _vendor/.copied
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb exercises/*.ipynb))
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: book book-nosolutions test test-notebooks notebooks bench chromium lock clean
+.PHONY: book book-nosolutions test test-notebooks test-lab lint lint-count notebooks bench chromium lock clean
+
+# Two pinned sets compiled from one source (make lock): what a student's kernel needs
+# (Binder installs only this) and the developer toolchain on top of it.
+STUDENT_PINS := binder/requirements.txt
+DEV_PINS := tests/requirements-dev.txt
+
+# The linter step of `make test`: lint-count only counts the lines too long (the code is
+# being brought under 79 columns); once there are none, set this to lint to enforce it.
+LINT_IN_TEST ?= lint-count
 
 BUILD_FLAGS := --warningiserror --nitpick --keep-going
 
@@ -27,29 +40,54 @@ book-nosolutions: $(INSTALLED) $(VENDORED)
 	@echo "The book without solutions is in _build/nosolutions/_build/html."
 
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-# Library and checker tests, then every notebook against its committed outputs in the
-# environment Binder would build, then the book (with and without solutions) with warnings
-# as errors, then every page of it in Chromium.
-test: $(INSTALLED) $(VENDORED) chromium
-	$(PYTEST) tests --ignore=tests/site
+# Library and checker tests, the linter, then every notebook against its committed outputs
+# in the environment Binder would build, then the notebooks as a student runs them in
+# JupyterLab, then the book (with and without solutions) with warnings as errors, then
+# every page of it in Chromium.
+test: $(INSTALLED) $(VENDORED) chromium $(LINT_IN_TEST)
+	$(PYTEST) tests --ignore=tests/site --ignore=tests/lab
 	$(MAKE) --no-print-directory test-notebooks
+	$(MAKE) --no-print-directory test-lab
 	$(MAKE) --no-print-directory book book-nosolutions
 	$(PYTEST) tests/site
 
+# ruff (pinned in the dev set): lines <= 79 in lib/ and in the code cells a reader sees
+# (cells tagged remove-cell, remove-input or hide-input are exempt: tests/lab/lint_notebooks.py).
+# `make test` runs $(LINT_IN_TEST), set at the top.
+lint: $(INSTALLED)
+	$(BIN)/ruff check lib
+	$(BIN)/python -m tests.lab.lint_notebooks $(NOTEBOOKS)
+
+lint-count: $(INSTALLED)
+	@echo "make lint would report:"
+	@$(BIN)/ruff check --statistics lib || true
+	@$(BIN)/python -m tests.lab.lint_notebooks $(NOTEBOOKS) | tail -n 1 || true
+
 # What a student who clicks the Binder button gets, without Docker: a virtual environment
-# made from binder/ alone (requirements.txt, then postBuild), nothing from .venv. Every
-# notebook runs in it top to bottom and must reproduce its committed outputs.
+# made from binder/ alone (requirements.txt, then postBuild), nothing from .venv and no
+# test tool. nbval runs from .venv and starts its kernels in this environment, through a
+# kernelspec "binder-python3" that .venv knows.
 BINDER_ENV := .binder-venv
-$(BINDER_ENV)/.installed: binder/requirements.txt binder/postBuild lib/pyproject.toml
+BINDER_KERNEL := $(VENV)/share/jupyter/kernels/binder-python3/kernel.json
+$(BINDER_ENV)/.installed: $(STUDENT_PINS) binder/postBuild lib/pyproject.toml
 	rm -rf $(BINDER_ENV) && $(PYTHON) -m venv $(BINDER_ENV)
-	$(BINDER_ENV)/bin/python -m pip install --quiet --requirement binder/requirements.txt
+	$(BINDER_ENV)/bin/python -m pip install --quiet --requirement $(STUDENT_PINS)
 	PATH="$(CURDIR)/$(BINDER_ENV)/bin:$$PATH" bash binder/postBuild
 	touch $@
 
-test-notebooks: $(BINDER_ENV)/.installed
-	$(BINDER_ENV)/bin/python -m pytest -p no:cacheprovider $(NBVAL) $(NOTEBOOKS)
+$(BINDER_KERNEL): $(BINDER_ENV)/.installed $(INSTALLED)
+	mkdir -p $(dir $@)
+	printf '{"argv": ["%s", "-m", "ipykernel_launcher", "-f", "{connection_file}"],\n "display_name": "Python 3 (Binder environment)", "language": "python"}\n' \
+	  "$(CURDIR)/$(BINDER_ENV)/bin/python" > $@
+
+test-notebooks: $(BINDER_KERNEL)
+	$(PYTEST) $(NBVAL) --nbval-kernel-name binder-python3 $(NOTEBOOKS)
+
+# JupyterLab from the Binder environment, every notebook run in headless Chromium.
+test-lab: $(BINDER_ENV)/.installed $(INSTALLED) chromium
+	$(PYTEST) tests/lab
 
 
 notebooks: $(INSTALLED)
@@ -59,10 +97,11 @@ bench: $(INSTALLED) $(VENDORED)
 	$(BIN)/python benchmarks/bench_ops.py
 	$(BIN)/python benchmarks/bench_book.py
 
-# The virtual environment: the pinned requirements, then gradlab as an editable package.
-$(INSTALLED): binder/requirements.txt lib/pyproject.toml
+# The developer's virtual environment: the dev set (the student set included), then
+# gradlab as an editable package.
+$(INSTALLED): $(DEV_PINS) lib/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --requirement binder/requirements.txt
+	$(BIN)/python -m pip install --quiet --requirement $(DEV_PINS)
 	$(BIN)/python -m pip install --quiet --no-deps --editable lib
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
@@ -91,13 +130,18 @@ chromium:
 	  fi; \
 	fi
 
-# Re-resolve the pins from the top-level packages (a deliberate upgrade, reviewed by hand).
+# Recompile both pinned sets from their sources with uv (pinned here), keeping every
+# version already pinned unless a source asks otherwise: the student set first, then the
+# developer set constrained to it, so the two never disagree. To upgrade everything,
+# delete the two .txt files first.
+UV_VERSION := 0.13.8
+UV_COMPILE = _lock/bin/uv pip compile --quiet --python $(PYTHON) --annotation-style line \
+  --custom-compile-command "make lock"
 lock:
 	rm -rf _lock && $(PYTHON) -m venv _lock
-	_lock/bin/pip install --quiet jupyter-book==1.0.4.post1 numpy matplotlib ipywidgets ipykernel \
-	  nbval pytest hypothesis playwright jupyterquiz sphinx-exercise scikit-learn tqdm jupyterlab
-	{ sed -n 1,3p binder/requirements.txt; _lock/bin/pip freeze; } > _lock/requirements.txt
-	mv _lock/requirements.txt binder/requirements.txt
+	_lock/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) binder/requirements.in -o $(STUDENT_PINS)
+	$(UV_COMPILE) tests/requirements-dev.in --constraint $(STUDENT_PINS) -o $(DEV_PINS)
 	rm -rf _lock
 
 clean:

@@ -1,10 +1,14 @@
-r"""The hidden first cell of every notebook: install gradlab when (and only when) on Colab.
+r"""The hidden first cell of every notebook: install gradlab on Colab, check it elsewhere.
 
 On Binder, a JupyterHub or a local checkout the repository is on disk and gradlab is
-installed; on Colab only the notebook is. The cell installs gradlab from the repository
-named in ``_config.yml`` (the same URL the launch buttons use) and does nothing elsewhere.
-It is tagged ``remove-cell`` so the book does not show it. ``make notebooks`` adds it to
-any notebook that lacks it; ``tests/test_notebooks.py`` checks every notebook has it.
+installed; on Colab only the notebook is. The cell installs the library (distribution
+``backprop-by-hand``, import name ``gradlab``) from the repository named in
+``_config.yml`` (the same URL the launch buttons use). Everywhere else it only checks
+that ``import gradlab`` works; when it does not (a notebook downloaded on its own, a
+kernel without the library), the cell stops with one sentence saying what to run instead
+of a traceback, and *Run All* stops there. It is tagged ``remove-cell`` so the book does
+not show it. ``make notebooks`` adds it to any notebook that lacks it (and updates it);
+``tests/test_notebooks.py`` checks every notebook has it.
 """
 
 from __future__ import annotations
@@ -18,20 +22,44 @@ ROOT = Path(__file__).resolve().parents[1]
 TAGS = ["remove-cell"]
 
 
-def colab_source() -> str:
+DISTRIBUTION = "backprop-by-hand"
+EXTRAS = "widgets,quiz"
+
+
+def pip_requirement() -> str:
+    r"""What to give pip for the library, with its extras, from the repository's git URL."""
     repository = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
-    package = (f"gradlab @ git+{repository['url']}@{repository['branch']}"
-               f"#subdirectory=lib")
+    return (f"{DISTRIBUTION}[{EXTRAS}] @ git+{repository['url']}@{repository['branch']}"
+            f"#subdirectory=lib")
+
+
+def colab_source() -> str:
+    package = pip_requirement()
     return (
-        "# On Google Colab the repository is not on disk: install gradlab and the quiz\n"
-        "# package from it. Everywhere else (Binder, a JupyterHub, your machine) this\n"
-        "# cell does nothing.\n"
+        "# On Google Colab the repository is not on disk: install gradlab from it.\n"
+        "# Everywhere else (Binder, a JupyterHub, your machine) check that gradlab\n"
+        "# is installed, and if not, say how to install it.\n"
         "import sys\n"
         "\n"
         "if \"google.colab\" in sys.modules:\n"
-        f"    %pip install --quiet \"{package}\" \"ipywidgets>=8\" jupyterquiz==2.9.6.4\n"
+        f"    %pip install --quiet \"{package}\"\n"
         "    from google.colab import output\n"
         "    output.enable_custom_widget_manager()\n"
+        "\n"
+        "\n"
+        "class GradlabMissing(Exception):\n"
+        "    def _render_traceback_(self):  # IPython shows this instead of a traceback\n"
+        "        return [str(self)]\n"
+        "\n"
+        "\n"
+        "try:\n"
+        "    import gradlab  # noqa: F401\n"
+        "except ModuleNotFoundError:\n"
+        "    raise GradlabMissing(\n"
+        "        \"This notebook needs the course's library gradlab. Run this line in a \"\n"
+        "        \"cell, then restart the kernel (Kernel > Restart Kernel) and run the \"\n"
+        "        \"notebook again:\\n\\n\"\n"
+        f"        \"%pip install \\\"{package}\\\"\") from None\n"
     )
 
 

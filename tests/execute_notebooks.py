@@ -2,8 +2,9 @@ r"""Re-execute notebooks in place, keeping their widget state (``make notebooks`
 
 Each notebook runs top to bottom in a fresh kernel from its own folder, exactly as nbval
 and a student will run it. The saved widget state is what the static book uses to make
-the sliders respond without a kernel. A notebook without the hidden Colab install cell
-(tests/colab.py) gets it first. Prints each notebook's execution time.
+the sliders respond without a kernel. Each notebook is normalised first and after
+(tests/normalize_notebooks.py: the hidden setup cell, the kernelspec, hidden quiz source),
+so it opens unmodified in JupyterLab. Prints each notebook's execution time.
 
 Usage: python -m tests.execute_notebooks chapters/01_softmax_jacobian.ipynb ...
 """
@@ -17,18 +18,19 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from tests.colab import ensure_colab_cell
+from tests.normalize_notebooks import normalize
 
 
 def execute_in_place(path: Path, timeout: int = 300) -> float:
     notebook = nbformat.read(path, as_version=4)
-    ensure_colab_cell(notebook)
+    normalize(notebook)
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
                             store_widget_state=True)
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
+    normalize(notebook)
     nbformat.write(notebook, path)
     return seconds
 

@@ -2,20 +2,25 @@ r"""What every committed notebook must be, beyond reproducing its outputs (nbval
 
 - executed: every code cell has run, no error is stored, and where a cell shows a widget
   the widget state the static book needs is saved;
-- small (< 2 MB) and run by the ``python3`` kernel;
-- its first code cell is the hidden Colab install cell, pointing at the repository that
-  ``_config.yml`` names;
+- small (< 2 MB) and run by the ``python3`` kernel, with the kernelspec ipykernel writes
+  (so JupyterLab does not mark it modified on opening);
+- its first code cell is the hidden setup cell, pointing at the repository that
+  ``_config.yml`` names, as the README's install command does;
+- the source of every cell the book hides (quizzes: their answers) is collapsed in
+  JupyterLab, and no markdown cell relies on ``source_hidden`` (tests/normalize_notebooks.py);
 - in the table of contents, and each chapter links to its exercise notebook.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tests.colab import TAGS, colab_source, is_colab_cell
+from tests.colab import TAGS, colab_source, is_colab_cell, pip_requirement
+from tests.normalize_notebooks import KERNELSPEC, normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb")) + sorted((ROOT / "exercises").glob("*.ipynb"))
@@ -56,7 +61,30 @@ def test_widget_state_is_saved_where_widgets_are_shown(notebook):
 def test_small_and_on_the_python3_kernel(notebook):
     path, nb = notebook
     assert path.stat().st_size < 2_000_000, f"{path.name} is {path.stat().st_size / 1e6:.1f} MB"
-    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+    assert nb.metadata.get("kernelspec") == KERNELSPEC, (
+        f"{path.name}: kernelspec {nb.metadata.get('kernelspec')}, JupyterLab would "
+        f"rewrite it on opening (make notebooks)")
+
+
+def test_normalised(notebook):
+    path, nb = notebook
+    assert not normalize(nb), f"{path.name} is not normalised: run make notebooks"
+
+
+def test_hidden_cells_are_collapsed_in_jupyterlab(notebook):
+    path, nb = notebook
+    for cell in nb.cells:
+        hidden = cell.metadata.get("jupyter", {}).get("source_hidden", False)
+        tags = set(cell.metadata.get("tags", []))
+        if cell.cell_type == "code" and re.search(r"^show_quiz\(", cell.source, re.M):
+            assert hidden and "remove-input" in tags, f"{path.name}: a quiz shows its answers"
+        if cell.cell_type == "markdown":
+            assert not hidden, f"{path.name}: Run All would unfold a hidden markdown cell"
+
+
+def test_readme_says_how_to_install_gradlab_as_the_notebooks_do():
+    readme = (ROOT / "README.md").read_text()
+    assert f'pip install "{pip_requirement()}"' in readme
 
 
 def test_first_code_cell_installs_gradlab_on_colab_only(notebook):
@@ -82,8 +110,9 @@ def test_each_chapter_links_to_its_exercises(chapter):
     assert (ROOT / "exercises" / chapter.name).exists()
 
 
-@pytest.mark.parametrize("package", ["jupyterlab", "ipykernel", "ipywidgets", "jupyterquiz"])
+@pytest.mark.parametrize("package", ["jupyterlab", "jupyterlab_myst", "ipykernel", "ipywidgets",
+                                     "jupyterquiz", "latex2mathml"])
 def test_the_environment_can_open_the_notebooks(package):
     import importlib.util
 
-    assert importlib.util.find_spec(package), f"{package} is not installed: add it to binder/requirements.txt"
+    assert importlib.util.find_spec(package), f"{package} is not installed: add it to binder/requirements.in (make lock)"
