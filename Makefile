@@ -5,6 +5,8 @@
 #                   (after a library change; tests/normalize_notebooks.py, then execute)
 #   make bench      speed of the library (and, when PyTorch is importable, the ratio to it)
 #   make lint       ruff: lines <= 79 in lib/ and in the visible code cells of the notebooks
+#   make grading-release  the nbgrader course in _build/grading (instructors)
+#   make grade SUBMISSIONS=DIR  autograde DIR into grades.csv and HTML feedback
 #   make lock       recompile the two pinned sets from binder/requirements.in and
 #                   tests/requirements-dev.in (a deliberate upgrade, reviewed by hand)
 # Every target installs what it needs itself; a second run reuses what the first installed.
@@ -17,7 +19,8 @@ VENDORED := _vendor/.copied
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb exercises/*.ipynb))
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: book book-nosolutions test test-notebooks test-lab lint lint-count notebooks bench chromium lock clean
+.PHONY: book book-nosolutions test test-notebooks test-lab lint lint-count notebooks \
+        bench chromium lock clean grading-venv grading-release grade lock-grading
 
 # Two pinned sets compiled from one source (make lock): what a student's kernel needs
 # (Binder installs only this) and the developer toolchain on top of it.
@@ -29,6 +32,14 @@ DEV_PINS := tests/requirements-dev.txt
 LINT_IN_TEST ?= lint-count
 
 BUILD_FLAGS := --warningiserror --nitpick --keep-going
+
+# The instructor's grading tools in their own environment: nbgrader 0.9.6 and a kernel
+# from binder/grading.txt (neither Binder nor the book build installs them), gradlab on
+# top. Everything runs offline, with no hub and no Docker.
+GRADING_VENV := .grading-venv
+GRADING_PY := $(GRADING_VENV)/bin/python
+GRADING := $(GRADING_VENV)/.installed
+COURSE := _build/grading
 
 book: $(INSTALLED) $(VENDORED)
 	$(BIN)/jupyter-book build . $(BUILD_FLAGS)
@@ -46,8 +57,8 @@ NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 # in the environment Binder would build, then the notebooks as a student runs them in
 # JupyterLab, then the book (with and without solutions) with warnings as errors, then
 # every page of it in Chromium.
-test: $(INSTALLED) $(VENDORED) chromium $(LINT_IN_TEST)
-	$(PYTEST) tests --ignore=tests/site --ignore=tests/lab
+test: $(INSTALLED) $(VENDORED) $(GRADING) chromium $(LINT_IN_TEST)
+	GRADING_PYTHON=$(CURDIR)/$(GRADING_PY) $(PYTEST) tests --ignore=tests/site --ignore=tests/lab
 	$(MAKE) --no-print-directory test-notebooks
 	$(MAKE) --no-print-directory test-lab
 	$(MAKE) --no-print-directory book book-nosolutions
@@ -89,6 +100,37 @@ test-notebooks: $(BINDER_KERNEL)
 test-lab: $(BINDER_ENV)/.installed $(INSTALLED) chromium
 	$(PYTEST) tests/lab
 
+
+grading-venv: $(GRADING)
+
+$(GRADING): binder/grading.txt lib/pyproject.toml
+	test -x $(GRADING_PY) || $(PYTHON) -m venv $(GRADING_VENV)
+	$(GRADING_PY) -m pip install --quiet --requirement binder/grading.txt
+	$(GRADING_PY) -m pip install --quiet --no-deps --editable lib
+	$(GRADING_PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+# Derive an nbgrader source notebook from every exercise notebook (solutions between
+# nbgrader's markers, checker cells as locked graded tests, solution blocks dropped),
+# check each with `nbgrader validate`, then release: $(COURSE)/release/ is what
+# students get.
+grading-release: $(GRADING)
+	$(GRADING_PY) -m gradlab.grading --course $(COURSE) release
+
+# make grade SUBMISSIONS=DIR, with DIR/<student>/<assignment>/<assignment>.ipynb and/or
+# the zip downloads of a learning-management system in DIR. Writes $(COURSE)/grades.csv,
+# exercises.csv, flagged.csv and feedback/<student>/<assignment>/<assignment>.html.
+grade: $(GRADING)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR"; exit 2; }
+	test -f $(COURSE)/gradebook.release.db || $(MAKE) --no-print-directory grading-release
+	$(GRADING_PY) -m gradlab.grading --course $(COURSE) grade $(SUBMISSIONS)
+
+# Re-resolve the grading pins against binder/requirements.txt (after `make lock`).
+lock-grading:
+	rm -rf _lock && $(PYTHON) -m venv _lock && _lock/bin/pip install --quiet uv
+	cd binder && ../_lock/bin/uv pip compile grading.in -c requirements.txt \
+	  --python-version 3.11.7 -o grading.txt
+	rm -rf _lock
 
 notebooks: $(INSTALLED)
 	$(BIN)/python -m tests.execute_notebooks $(NOTEBOOKS)
@@ -145,4 +187,4 @@ lock:
 	rm -rf _lock
 
 clean:
-	rm -rf _build _vendor .jupyter_cache $(BINDER_ENV)
+	rm -rf _build _vendor .jupyter_cache $(BINDER_ENV) $(GRADING_VENV)
