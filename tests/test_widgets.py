@@ -215,9 +215,13 @@ QUESTIONS = [
 
 
 def test_quiz_output_embeds_the_questions_and_is_stable():
+    from gradlab.quiz import latex_to_mathml
+
     html, script = quiz_html_and_script(QUESTIONS)
     assert html.startswith("<div id=\"quiz") and html.endswith("</div>")
-    assert json.dumps(QUESTIONS) in script
+    # The math is MathML, written in Python: the page needs no MathJax for it.
+    assert json.dumps(latex_to_mathml("Sign of $J_{12}$?")) in script
+    assert "$J_{12}$" not in script and '"range": [0.249, 0.251]' in script
     assert "Question.register('numeric'" in script
     assert quiz_html_and_script(QUESTIONS) == (html, script)
     other_html, _ = quiz_html_and_script(QUESTIONS[:1])
