@@ -1,9 +1,9 @@
 r"""gradlab: forward/backward pairs and gradient checks in numpy.
 
-Each topic is a submodule (``gradlab.softmax``, ``gradlab.losses``, ...). The function
-``softmax`` is not re-exported here: ``gradlab.softmax`` stays the module, as in
-``gradlab.softmax.softmax_jacobian``; import the function with
-``from gradlab.softmax import softmax``.
+Each topic is a submodule (``gradlab.softmax``, ``gradlab.losses``, ...).
+The function ``softmax`` is not re-exported here: ``gradlab.softmax`` stays
+the module, as in ``gradlab.softmax.softmax_jacobian``; import the function
+with ``from gradlab.softmax import softmax``.
 """
 
 from . import (
