@@ -137,7 +137,8 @@ ACCURACY = Exercise(
         Mistake(lambda z, y: _accuracy(z, y, axis=0),
                 "np.argmax(logits, axis=0) finds, for each class, the sample "
                 "with the largest logit; the prediction for sample n is the "
-                "largest entry of row n: axis=1."),
+                "largest entry of row n: axis=1.",
+                line=r"axis\s*=\s*0|argmax\([^()]*,\s*0\s*\)|argmax\(0\)"),
         Mistake(lambda z, y: _accuracy(z, y, axis=None),
                 "np.argmax without axis= returns one index into the "
                 "flattened array; the prediction for each sample is the "
@@ -237,7 +238,7 @@ def _steps(fn, case):
         if isinstance(result, Raised):  # say at which step
             return Raised(result.kind, result.text,
                           f"step {number}, " * bool(result.where)
-                          + result.where)
+                          + result.where, result.source)
         problem = (_step_problem(case, number, result, model)
                    or changed_input(("x", "y"), (x, y), arguments[2:4]))
         if problem:
