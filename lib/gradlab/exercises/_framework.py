@@ -487,9 +487,11 @@ def _shape_hint(expected: tuple, received: tuple) -> str:
             n for n in expected if n != 1) and len(received) > len(expected):
         return ("Your result has extra axes of length 1: keepdims=True or "
                 "an index with None adds them.")
-    if len(received) == len(expected):
-        axis = next(i for i, (e, r) in enumerate(zip(expected, received))
-                    if e != r)
+    wrong = [k for k, (e, r) in enumerate(zip(expected, received))
+             if e != r]
+    if len(received) == len(expected) and (
+            len(wrong) == 1 or sorted(received) == sorted(expected)):
+        axis = wrong[0]
         others = [k for k, n in enumerate(expected)
                   if n == received[axis] and k != axis]
         hint = (f"Axis {axis} has length {received[axis]} instead of "
@@ -497,8 +499,7 @@ def _shape_hint(expected: tuple, received: tuple) -> str:
         if others:
             return (f"{hint}, the length of axis {others[0]}: did you take "
                     f"a size from the wrong argument or the wrong axis?")
-        if int(np.prod(received)) != int(np.prod(expected)):
-            return f"{hint}."
+        return f"{hint}."
     if int(np.prod(received)) == int(np.prod(expected)):
         return ("It has the right number of entries in another shape: was "
                 "it flattened or reshaped?")

@@ -52,8 +52,12 @@ def _relu_cases():
             lambda v: np.maximum(v, 0.0), x, dout)))
     kink = rng.normal(size=(2, 4, 3))
     kink[0, :2, 1] = 0.0  # this book, like PyTorch, passes no gradient there
+    # tiny positive inputs still pass the whole gradient (x > 0)
+    kink[1, :, 2] = (1e-7, 1e-12, 1e-300, 5e-324)
     return tuple(cases) + (Case("an input with entries exactly 0 (the "
-                                "kink)", (rng.normal(size=kink.shape), kink)),)
+                                "kink) and tiny positive entries down to "
+                                "5e-324", (rng.normal(size=kink.shape),
+                                           kink)),)
 
 
 RELU_BACKWARD = Exercise(
@@ -110,6 +114,21 @@ def _accuracy_cases():
                  "in column 0", (flat, np.array([0, 1, 0, 0, 2, 2]))))
 
 
+def _accuracy_reordered(case, inputs):
+    r"""The re-run case: the first case's logits (each row in another order)
+    and labels in another order, with a number of right rows that the first
+    case's labels would not give (so labels kept from it show)."""
+    logits, y = inputs
+    predicted = np.argmax(logits, axis=1)
+    if np.sum(predicted == y) == np.sum(predicted == case.inputs[1]):
+        y = y.copy()
+        y[0] = (predicted[0] + (y[0] == predicted[0])) % logits.shape[1]
+    right = int(np.sum(predicted == y))
+    return Case(f"{batch_name(logits.shape)}, {right} of {len(y)} right "
+                f"(the logits and labels of the first case in another "
+                f"order)", (logits, y))
+
+
 def _accuracy(logits, y, *, axis=1, scale=1.0, right=True):
     predicted = np.argmax(logits, axis=axis)
     return scale * float(np.mean((predicted == y) if right
@@ -121,6 +140,7 @@ TRAINING = "Training with mini-batch SGD and momentum"
 ACCURACY = Exercise(
     name="accuracy", chapter=6, arg_names=("logits", "y"), returns="scalar",
     reference=_accuracy, cases=_accuracy_cases(),
+    reorder=_accuracy_reordered,
     scalar_hint="The accuracy is one number: np.mean over the N comparisons.",
     mistakes=(
         Mistake(lambda z, y: int(np.sum(np.argmax(z, axis=1) == y)),
