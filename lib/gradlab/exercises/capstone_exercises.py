@@ -192,6 +192,34 @@ def exercise_network(seed: int) -> Sequential:
     return model
 
 
+class _Noted(dict):
+    r"""``model.params`` as a step sees it: a new dict, which notes when a
+    new array is stored into it (that changes no layer)."""
+
+    def __init__(self, items, model):
+        super().__init__(items)
+        self.model = model
+
+    def __setitem__(self, key, value):
+        if value is not self.get(key):
+            self.model.assigned = True
+        super().__setitem__(key, value)
+
+    def update(self, *args, **kwargs):
+        self.model.assigned = True
+        super().update(*args, **kwargs)
+
+
+class _Watched(Sequential):
+    r"""The exercise network, noting assignments into ``model.params``."""
+
+    assigned = False
+
+    @property
+    def params(self):
+        return _Noted(super().params, self)
+
+
 SHAPES = {name: value.shape
           for name, value in exercise_network(0).params.items()}
 PARAMS = tuple(SHAPES)
@@ -212,12 +240,25 @@ def _step_case(rng, n, learning_rate, seed):
                 numerical=numeric)
 
 
+def _as_array(result):
+    r"""The returned loss as an array, or None (a list, a tuple, or an
+    object numpy cannot convert)."""
+    if isinstance(result, (list, tuple)):
+        return None
+    try:
+        return np.asarray(result)
+    except Exception:  # noqa: BLE001 - whatever the student returned
+        return None
+
+
+_LAST_RUN = {}  # the model of the last run of a step, to see state kept
+
+
 def _step_problem(case, number, result, model) -> str:
     r"""What makes step ``number`` impossible to compare, or ""."""
     if result is None:
         return "your function returns None: did you forget `return loss`?"
-    loss = np.asarray(result) if not isinstance(result, (list, tuple)) \
-        else None
+    loss = _as_array(result)
     if loss is None or loss.size != 1 or loss.dtype.kind not in "iuf":
         return (f"your function returns {type(result).__name__}, but the "
                 f"loss of the batch, a single number, is expected: return "
@@ -250,9 +291,16 @@ def _steps(fn, case):
     r"""The run hook: STEPS calls of ``fn`` on one fresh network; the losses
     and every parameter before and after each step, or what went wrong."""
     seed, x, y, learning_rate = case.inputs
-    model, loss_fn = exercise_network(seed), SoftmaxCrossEntropy()
+    model = _Watched(*exercise_network(seed).layers)
+    loss_fn = SoftmaxCrossEntropy()
     states, losses = [{k: v.copy() for k, v in model.params.items()}], []
+    notes = {"assigned": [], "zero": []}
+    earlier = _LAST_RUN.get("model") if _LAST_RUN.get("fn") is fn else None
+    _LAST_RUN.update(fn=fn, model=model, case=case)
+    before = None if earlier is None else {
+        k: v.copy() for k, v in earlier.params.items()}
     for number in range(1, STEPS + 1):
+        model.assigned = False
         arguments = (model, loss_fn, x.copy(), y.copy(), learning_rate)
         result = call(fn, arguments)
         if isinstance(result, Raised):  # say at which step
@@ -263,9 +311,21 @@ def _steps(fn, case):
                    or changed_input(("x", "y"), (x, y), arguments[2:4]))
         if problem:
             return Problem(problem)
-        losses.append(float(np.asarray(result).ravel()[0]))
+        if earlier is not None and any(
+                not np.array_equal(before[k], v)
+                for k, v in earlier.params.items()):
+            return Problem(f"on {case.description}, step {number} changed "
+                           f"the parameters of the model of an earlier "
+                           f"call, not those of the model it was given: "
+                           f"your function keeps something between calls "
+                           f"(a global, a default argument). Update the "
+                           f"model passed in on every call.")
+        notes["assigned"].append(model.assigned)
+        notes["zero"].append(all(not np.any(g)
+                                 for g in model.grads.values()))
+        losses.append(float(_as_array(result).ravel()[0]))
         states.append({k: v.copy() for k, v in model.params.items()})
-    return {"loss": np.array(losses), **{
+    return {"loss": np.array(losses), "notes": notes, **{
         name: np.stack([state[name] for state in states]) for name in PARAMS}}
 
 
@@ -284,10 +344,8 @@ def _step_difference(case, got, want) -> str:
                     f"loss of the batch before that step's update is "
                     f"{right_loss}.")
         if all(np.array_equal(mine[n][k], mine[n][k + 1]) for n in PARAMS):
-            return (f"{on}, step {k + 1} changed no parameter: update after "
-                    f"the backward pass, in place (layer.params[key] -= ...) "
-                    f"or into layer.params[key]; model.params is a new dict "
-                    f"on every access, so assigning into it changes nothing.")
+            return f"{on}, step {k + 1} changed no parameter" + _why_not(
+                getattr(got, "notes", {}), k)
         for name in PARAMS:
             if np.allclose(mine[name][k + 1], right[name][k + 1], rtol=RTOL,
                            atol=ATOL):
@@ -306,6 +364,24 @@ def _step_difference(case, got, want) -> str:
                     f"is {applied} at {index} where the gradient is "
                     f"{gradient}.")
     return f"{on}, your steps differ from the reference."
+
+
+def _why_not(notes: dict, k: int) -> str:
+    r"""What step k + 1 shows about why no parameter moved."""
+    if notes.get("assigned", [False] * STEPS)[k]:
+        return (": you stored new arrays into model.params, but "
+                "model.params is a new dict on every access, so assigning "
+                "into it changes nothing. Update each layer.params[key] in "
+                "place (-=) or assign into layer.params[key].")
+    if notes.get("zero", [False] * STEPS)[k]:
+        return (", and after it every gradient in model.grads is 0: the "
+                "update must apply the gradients of this step's backward "
+                "pass (zero the gradients, forward, backward, then "
+                "update).")
+    return (", although after it model.grads holds non-zero gradients: "
+            "after this step's backward pass, subtract learning_rate times "
+            "the arrays then in layer.grads from every parameter, in place "
+            "(layer.params[key] -= ...).")
 
 
 def _applied_at_step_1(case, parts):
