@@ -679,9 +679,9 @@ def _overwritten(exercise: Exercise, runs) -> str:
                 a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
                 for (a, _), (b, _) in zip(now, outcome)):
             return (f"the result your function returned on "
-                    f"{case.description} changed when it was called "
-                    f"again: it returns an array it keeps between calls "
-                    f"(a global, a default argument) and refills it. "
+                    f"{case.description} changed when the function was "
+                    f"called again: it returns an array it keeps between "
+                    f"calls (a global, a default argument) and refills it. "
                     f"Return a new array on every call.")
     return ""
 
