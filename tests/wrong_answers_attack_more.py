@@ -508,8 +508,8 @@ UNREGISTERED = [
     # caches the label mask per N: stale labels for a later batch
     ('accuracy',
      accuracy_labels_cached_by_size(),
-     'on a batch of N=5, C=3, 2 of 5 right (the logits and '
-     'labels of the first case in another order), your function'),
+     'on a batch of N=5, C=3, 5 of 5 right (the logits of the first '
+     'case in another order), your function returns 0.8'),
     # sizes dx from dout, (H' - 1) S + HH, then crops P on both sides:
     # where the far padding row is never reached, a real row of x is
     # cropped off; no wrong argument or axis involved

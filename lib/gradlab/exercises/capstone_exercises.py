@@ -115,18 +115,22 @@ def _accuracy_cases():
 
 
 def _accuracy_reordered(case, inputs):
-    r"""The re-run case: the first case's logits (each row in another order)
-    and labels in another order, with a number of right rows that the first
-    case's labels would not give (so labels kept from it show)."""
+    r"""The re-run case: the first case's logits in another order, with
+    labels that make the count of right rows differ from the first case's
+    and from what its labels would give here (so nothing kept shows)."""
     logits, y = inputs
+    n, classes = logits.shape
     predicted = np.argmax(logits, axis=1)
-    if np.sum(predicted == y) == np.sum(predicted == case.inputs[1]):
-        y = y.copy()
-        y[0] = (predicted[0] + (y[0] == predicted[0])) % logits.shape[1]
+    first, first_y = case.inputs
+    taken = {int(np.sum(np.argmax(first, axis=1) == first_y)),
+             int(np.sum(predicted == first_y))}
     right = int(np.sum(predicted == y))
-    return Case(f"{batch_name(logits.shape)}, {right} of {len(y)} right "
-                f"(the logits and labels of the first case in another "
-                f"order)", (logits, y))
+    if right in taken:
+        right = next(k for k in range(n, -1, -1) if k not in taken)
+        y = np.where(np.arange(n) < right, predicted,
+                     (predicted + 1) % classes)
+    return Case(f"{batch_name(logits.shape)}, {right} of {n} right (the "
+                f"logits of the first case in another order)", (logits, y))
 
 
 def _accuracy(logits, y, *, axis=1, scale=1.0, right=True):
@@ -306,7 +310,7 @@ def _steps(fn, case):
         if isinstance(result, Raised):  # say at which step
             return Raised(result.kind, result.text,
                           f"step {number}, " * bool(result.where)
-                          + result.where, result.source)
+                          + result.where, result.source, number == 1)
         problem = (_step_problem(case, number, result, model)
                    or changed_input(("x", "y"), (x, y), arguments[2:4]))
         if problem:
