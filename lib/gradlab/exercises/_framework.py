@@ -77,9 +77,11 @@ class Case:
     r"""One set of inputs, described for the student.
 
     ``hint`` is added when an answer is nan/inf on this case; ``see`` is
-    the heading the hint points to; ``shape_hint`` replaces the general
-    hint about a wrong shape. ``numerical``, when given, returns the
-    central-difference gradient(s) a correct answer must match here.
+    the heading the hint points to; ``shape_hint`` (text, or a function
+    of the expected and received shapes that returns text or "") replaces
+    the general hint about a wrong shape. ``numerical``, when given,
+    returns the central-difference gradient(s) a correct answer must match
+    here.
     """
 
     description: str
@@ -87,7 +89,7 @@ class Case:
     hint: str = ""
     see: str = ""
     numerical: Callable | None = None
-    shape_hint: str = ""
+    shape_hint: str | Callable = ""
 
 
 @dataclass(frozen=True)
@@ -601,7 +603,10 @@ def _generic(exercise: Exercise, case: Case, got, want) -> str:
                         f"{part.shape} on {case.description}. "
                         f"{hint}").rstrip()
             of = f" for {name}" if name else ""
-            hint = case.shape_hint or _shape_hint(answer.shape, part.shape)
+            hint = case.shape_hint
+            if callable(hint):
+                hint = hint(answer.shape, part.shape)
+            hint = hint or _shape_hint(answer.shape, part.shape)
             return (f"on {case.description}, expected shape {answer.shape}"
                     f"{of}, got {part.shape}." + (f"\n{hint}" if hint
                                                    else ""))

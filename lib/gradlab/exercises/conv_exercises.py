@@ -63,13 +63,18 @@ def _layer_cases(wrt: str) -> tuple[Case, ...]:
                 copies["x"], copies["w"], copies["b"], stride, padding)[0],
                 copies[wrt], dout=dout)
         inputs = (dout,) if wrt == "b" else (dout, x, w, stride, padding)
+        unreached = wrt == "x" and "no window reaches" in text
         cases.append(Case(text, inputs, numerical=numeric, shape_hint=(
-            UNREACHED if "no window reaches" in text else "")))
+            _unreached if unreached else "")))
     return tuple(cases)
 
 
-UNREACHED = ("Rows and columns of x that no window reaches still have a "
-             "gradient, 0: dx has the shape of x.")
+def _unreached(expected: tuple, received: tuple) -> str:
+    r"""The shape hint of a dx smaller than x where rows go unreached."""
+    smaller = len(received) == len(expected) and all(
+        r <= e for r, e in zip(received, expected))
+    return ("Rows and columns of x that no window reaches still have a "
+            "gradient, 0: dx has the shape of x." if smaller else "")
 
 
 def _backward(dout, x, w, stride, padding):
