@@ -320,6 +320,18 @@ def test_an_exception_from_another_line_names_no_mistake(name):
         assert text not in mistake_texts(name), (mistake.message, text)
 
 
+def test_hints_about_an_exception_need_its_evidence():
+    # an empty reduction with no slice on the line is no empty window
+    def empty_max(z):
+        return np.exp(z - z[z > 1e300].max())
+
+    text = verdict("softmax", empty_max)
+    assert "zero-size array" in text and "Hint" not in text, text
+    # (3, 5) against (3, 3) is no missing keepdims
+    text = verdict("softmax_vjp", lambda dout, s: s * (dout - dout @ s.T))
+    assert "could not be broadcast" in text and "Hint" not in text, text
+
+
 @pytest.mark.parametrize("name", ARRAY_OUT)
 def test_a_small_error_prints_digits_that_differ(name):
     text = verdict(name, lambda *a: reference_result(name, *a) * (1 + 5e-7)

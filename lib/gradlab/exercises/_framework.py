@@ -514,7 +514,9 @@ def _shape_hint(expected: tuple, received: tuple) -> str:
 _SHAPES = re.compile(r"\(([\d,]*)\)")
 
 
-def _raised_hint(raised: Raised) -> str:
+def _raised_hint(raised: Raised, windows: bool = False) -> str:
+    r"""A hint the exception and its line support, or "" (``windows``:
+    the exercise slides windows, with a stride)."""
     text = raised.text
     if "could not be broadcast" in text:
         shapes = [tuple(int(n) for n in group.split(",") if n)
@@ -529,7 +531,8 @@ def _raised_hint(raised: Raised) -> str:
     if "mismatch in its core dimension" in text or "not aligned" in text:
         return ("Hint: the inner sizes of a matrix product must agree; "
                 "write down the shape of each factor and of the result.")
-    if "empty sequence" in text or "zero-size array" in text:
+    if ("empty sequence" in text or "zero-size array" in text) and (
+            windows or re.search(r"\[[^\]]*:[^\]]*\]", raised.source)):
         return ("Hint: a window came out empty: check where each window "
                 "starts and where it ends.")
     return ""
@@ -588,7 +591,7 @@ def _generic(exercise: Exercise, case: Case, got, want) -> str:
     if isinstance(got, Raised):
         text = got.text if len(got.text) <= 160 else got.text[:157] + "..."
         where = f"\nat {got.where}" if got.where else ""
-        hint = _raised_hint(got)
+        hint = _raised_hint(got, "stride" in exercise.arg_names)
         return (f"on {case.description}, your function raised {got.kind}: "
                 f"{text}{where}" + (f"\n{hint}" if hint else ""))
     if exercise.describe is not None:
