@@ -480,8 +480,8 @@ def _shape_hint(expected: tuple, received: tuple) -> str:
     r"""A hint only where the two shapes show the cause, else ""."""
     if len(expected) == 2 and received == expected[::-1] and \
             expected[0] != expected[1]:
-        return ("Rows and columns are swapped: did you transpose, or index "
-                "[class, sample]?")
+        return ("Rows and columns are swapped: did you transpose, or put "
+                "the two indices the other way round?")
     dropped = [k for k in range(len(expected))
                if expected[:k] + expected[k + 1:] == received]
     if dropped:
