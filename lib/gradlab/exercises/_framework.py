@@ -644,7 +644,14 @@ def check(exercise: Exercise, fn) -> Feedback:
             if mistake is not None:
                 return Feedback(NOT_YET, exercise.text(mistake.message,
                                                        mistake.see))
-            return Feedback(NOT_YET, _generic(exercise, case, mine, want))
+            message = _generic(exercise, case, mine, want)
+            if all(case is not c for c in exercise.cases) and \
+                    not isinstance(mine, Raised):
+                message += ("\nIt was right on every other case, one of "
+                            "them with these shapes: does it keep something "
+                            "from an earlier call (a global, a default "
+                            "argument)?")
+            return Feedback(NOT_YET, message)
         overwritten = _overwritten(exercise, runs)
         if overwritten:
             return Feedback(NOT_YET, overwritten)
