@@ -241,8 +241,10 @@ def test_labels_or_a_dict_kept_per_shape_are_caught(name):
     text = verdict(name, stale)
     assert text.startswith("not yet right: on "), text
     assert text not in mistake_texts(name), text
-    assert text.endswith("does it keep something from an earlier call (a "
-                         "global, a default argument)?"), text
+    # caught on the re-run case alone: the question about kept state
+    assert ("in another order" not in text) or text.endswith(
+        "does it keep something from an earlier call (a global, a default "
+        "argument)?"), text
 
 
 @pytest.mark.parametrize("name", WITH_ARRAYS)
