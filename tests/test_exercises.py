@@ -4,15 +4,18 @@ For each exercise: the reference passes (and matches central differences
 where a case has them); the stub is "not attempted yet"; every registered
 mistake gets its own message; every heading a message or hint points to
 exists in its chapter; None, an exception, a list, float32, an input changed
-in place, state kept between calls and a wrong value each get an honest
-message; nothing raises out of a checker and no warning leaks. For each
-exercise notebook: every solution passes its checker, and the committed
+in place, state kept between calls (results, labels or dicts kept per
+shape, a returned array refilled later) and a wrong value each get an
+honest message; an exception names a mistake only from the mistake's line;
+a NotImplementedError on some cases only is an attempt; nothing raises
+out of a checker and no warning leaks. For each exercise notebook: every solution passes its checker, and the committed
 notebook is in stub state with one executed checker call per exercise.
 Topic files (``test_exercises_<topic>.py``) keep only what is specific.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import re
 
@@ -21,6 +24,7 @@ import pytest
 
 import gradlab
 from gradlab.exercises import CHAPTERS, Feedback, check
+from gradlab.exercises._framework import Raised
 from gradlab.softmax import softmax
 from tests.exercise_helpers import (EXERCISES, is_heading, mistake_texts,
                                     notebook, run_solutions, stub, verdict)
@@ -187,6 +191,149 @@ def test_state_kept_between_calls(name):
 
     assert "it depends on something besides its inputs" in verdict(
         name, remembers)
+
+
+def _arrays(inputs) -> list:
+    return [v for value in inputs for v in (
+        value.values() if isinstance(value, dict) else [value])
+        if isinstance(v, np.ndarray)]
+
+
+WITH_ARRAYS = [name for name in NAMES if EXERCISES[name].run is None
+               and _arrays(EXERCISES[name].cases[0].inputs)]
+
+
+@pytest.mark.parametrize("name", WITH_ARRAYS)
+def test_a_result_kept_per_shape_of_the_inputs_is_caught(name):
+    # built from every input, floats, integer labels and dicts alike
+    kept = {}
+
+    def memo(*args):
+        key = tuple((np.shape(v), str(np.asarray(v).dtype))
+                    for v in _arrays(args))
+        if key not in kept:
+            kept[key] = reference_result(name, *args)
+        return kept[key]
+
+    text = verdict(name, memo)
+    assert text.startswith("not yet right: on "), text
+    assert text not in mistake_texts(name), text
+
+
+def _not_floats(value) -> bool:
+    return isinstance(value, dict) or (
+        isinstance(value, np.ndarray) and value.dtype.kind in "iu")
+
+
+@pytest.mark.parametrize("name", [name for name in WITH_ARRAYS if any(
+    _not_floats(value) for value in EXERCISES[name].cases[0].inputs)])
+def test_labels_or_a_dict_kept_per_shape_are_caught(name):
+    # the integer labels, or the arrays of a dict, of the first call of
+    # each shape are used again for every later call of that shape
+    kept = {}
+
+    def stale(*args):
+        used = [kept.setdefault((k, str([a.shape for a in _arrays([v])])),
+                                copy.deepcopy(v)) if _not_floats(v) else v
+                for k, v in enumerate(args)]
+        return reference_result(name, *used)
+
+    text = verdict(name, stale)
+    assert text.startswith("not yet right: on "), text
+    assert text not in mistake_texts(name), text
+    # caught on the re-run case alone: the question about kept state
+    assert ("in another order" not in text) or text.endswith(
+        "does it keep something from an earlier call (a global, a default "
+        "argument)?"), text
+
+
+@pytest.mark.parametrize("name", WITH_ARRAYS)
+def test_the_reordered_case_keeps_probabilities_valid(name):
+    # a softmax output stays one: every row still sums to 1
+    exercise = EXERCISES[name]
+    extra = exercise.checked_cases[-1]
+    assert len(exercise.checked_cases) == len(exercise.cases) + 1
+    base = next(case for case in exercise.cases if all(
+        np.shape(a) == np.shape(b) for a, b in zip(case.inputs,
+                                                  extra.inputs)))
+    for old, new in zip(base.inputs, extra.inputs):
+        if isinstance(old, np.ndarray) and old.ndim and np.all(
+                (old >= 0) & (old <= 1)) and np.allclose(old.sum(-1), 1):
+            assert np.allclose(new.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
+            assert not np.array_equal(new, old)
+
+
+@pytest.mark.parametrize("name", [name for name in WITH_ARRAYS
+                                  if EXERCISES[name].returns != "scalar"])
+def test_a_result_overwritten_by_a_later_call_is_caught(name):
+    buffers = {}
+
+    def refills(*args):
+        result = reference_result(name, *args)
+        kind = type(result)
+        named = (result.items() if kind is dict else enumerate(
+            result if kind in (tuple, list) else [result]))
+        filled = {}
+        for key, part in named:
+            buffer = buffers.setdefault((key, np.shape(part)),
+                                        np.zeros(np.shape(part)))
+            buffer[...] = part  # right until the next call refills it
+            filled[key] = buffer
+        return (filled if kind is dict else kind(filled.values())
+                if kind in (tuple, list) else filled[0])
+
+    text = verdict(name, refills)
+    assert "changed when the function was called again" in text, text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_not_implemented_on_some_cases_is_an_attempt(name):
+    exercise = EXERCISES[name]
+    calls = []
+
+    def partial(*args):
+        calls.append(1)
+        if len(calls) > 1:
+            raise NotImplementedError("this case is not handled yet")
+        return reference_result(name, *args)
+
+    text = verdict(name, partial)
+    assert text.startswith("not yet right: on "), text
+    assert "raised NotImplementedError: this case is not handled yet" \
+        in text and exercise.cases[0].description not in text.split(",")[0]
+
+
+@pytest.mark.parametrize("name", [name for name in NAMES if any(
+    isinstance(outcome, Raised) for outcomes in
+    EXERCISES[name].mistake_outcomes for outcome in outcomes)])
+def test_an_exception_from_another_line_names_no_mistake(name):
+    exercise = EXERCISES[name]
+    for mistake, outcomes in zip(exercise.mistakes,
+                                 exercise.mistake_outcomes):
+        if not any(isinstance(o, Raised) for o in outcomes):
+            continue
+
+        def same_error_elsewhere(*args, wrong=mistake.wrong):
+            try:
+                return wrong(*args)
+            except Exception as error:  # noqa: BLE001 - re-raised
+                message = str(error)
+            raise ValueError(message)  # the same text from this line
+
+        text = verdict(name, same_error_elsewhere)
+        assert text not in mistake_texts(name), (mistake.message, text)
+
+
+def test_hints_about_an_exception_need_its_evidence():
+    # an empty reduction with no slice on the line is no empty window
+    def empty_max(z):
+        return np.exp(z - z[z > 1e300].max())
+
+    text = verdict("softmax", empty_max)
+    assert "zero-size array" in text and "Hint" not in text, text
+    # (3, 5) against (3, 3) is no missing keepdims
+    text = verdict("softmax_vjp", lambda dout, s: s * (dout - dout @ s.T))
+    assert "could not be broadcast" in text and "Hint" not in text, text
 
 
 @pytest.mark.parametrize("name", ARRAY_OUT)

@@ -89,3 +89,24 @@ def test_pen_and_paper_stride_2():
         assert claim in text, claim
 
 
+
+
+def test_the_unreached_rows_hint_only_for_a_dx_smaller_than_x():
+    unreached = next(case for case in ce.CONV2D_DX.cases
+                     if "no window reaches" in case.description)
+    shape = unreached.inputs[1].shape
+
+    def cut_there(name, cut):
+        def answer(dout, x, w, stride, padding):
+            result = getattr(ce, name).reference(dout, x, w, stride,
+                                                 padding)
+            return cut(result) if x.shape == shape else result
+        return answer
+
+    hint = "dx has the shape of x"
+    assert hint in verdict("conv2d_dx", cut_there(
+        "CONV2D_DX", lambda dx: dx[:, :, :-1]))
+    for name, cut in (("CONV2D_DX", lambda dx: np.pad(dx, 1)),
+                      ("CONV2D_DW", lambda dw: dw[:, :, :-1])):
+        text = verdict(name.lower(), cut_there(name, cut))
+        assert "expected shape" in text and hint not in text, text

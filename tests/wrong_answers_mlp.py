@@ -194,7 +194,7 @@ UNREGISTERED = [
     ("mlp_gradients", b2_twice, "of b2 is"),
     ("mlp_gradients", w2_without_mean_only, "of W2 is"),
     ("mlp_gradients", hidden_slope_from_gradlab_but_float32,
-     "b2 is values of dtype float32"),
+     "b2 has dtype float32, but float64"),
     ("linear_backward", lambda dout, x, w: (dout @ w.T, x.T @ dout,
                                             dout.sum(0, keepdims=True)),
      "expected shape (5,) for db, got (1, 5)"),

@@ -52,8 +52,12 @@ def _relu_cases():
             lambda v: np.maximum(v, 0.0), x, dout)))
     kink = rng.normal(size=(2, 4, 3))
     kink[0, :2, 1] = 0.0  # this book, like PyTorch, passes no gradient there
+    # tiny positive inputs still pass the whole gradient (x > 0)
+    kink[1, :, 2] = (1e-7, 1e-12, 1e-300, 5e-324)
     return tuple(cases) + (Case("an input with entries exactly 0 (the "
-                                "kink)", (rng.normal(size=kink.shape), kink)),)
+                                "kink) and tiny positive entries down to "
+                                "5e-324", (rng.normal(size=kink.shape),
+                                           kink)),)
 
 
 RELU_BACKWARD = Exercise(
@@ -110,6 +114,25 @@ def _accuracy_cases():
                  "in column 0", (flat, np.array([0, 1, 0, 0, 2, 2]))))
 
 
+def _accuracy_reordered(case, inputs):
+    r"""The re-run case: the first case's logits in another order, with
+    labels that make the count of right rows differ from the first case's
+    and from what its labels would give here (so nothing kept shows)."""
+    logits, y = inputs
+    n, classes = logits.shape
+    predicted = np.argmax(logits, axis=1)
+    first, first_y = case.inputs
+    taken = {int(np.sum(np.argmax(first, axis=1) == first_y)),
+             int(np.sum(predicted == first_y))}
+    right = int(np.sum(predicted == y))
+    if right in taken:
+        right = next(k for k in range(n, -1, -1) if k not in taken)
+        y = np.where(np.arange(n) < right, predicted,
+                     (predicted + 1) % classes)
+    return Case(f"{batch_name(logits.shape)}, {right} of {n} right (the "
+                f"logits of the first case in another order)", (logits, y))
+
+
 def _accuracy(logits, y, *, axis=1, scale=1.0, right=True):
     predicted = np.argmax(logits, axis=axis)
     return scale * float(np.mean((predicted == y) if right
@@ -121,6 +144,7 @@ TRAINING = "Training with mini-batch SGD and momentum"
 ACCURACY = Exercise(
     name="accuracy", chapter=6, arg_names=("logits", "y"), returns="scalar",
     reference=_accuracy, cases=_accuracy_cases(),
+    reorder=_accuracy_reordered,
     scalar_hint="The accuracy is one number: np.mean over the N comparisons.",
     mistakes=(
         Mistake(lambda z, y: int(np.sum(np.argmax(z, axis=1) == y)),
@@ -137,7 +161,8 @@ ACCURACY = Exercise(
         Mistake(lambda z, y: _accuracy(z, y, axis=0),
                 "np.argmax(logits, axis=0) finds, for each class, the sample "
                 "with the largest logit; the prediction for sample n is the "
-                "largest entry of row n: axis=1."),
+                "largest entry of row n: axis=1.",
+                line=r"axis\s*=\s*0|argmax\([^()]*,\s*0\s*\)|argmax\(0\)"),
         Mistake(lambda z, y: _accuracy(z, y, axis=None),
                 "np.argmax without axis= returns one index into the "
                 "flattened array; the prediction for each sample is the "
@@ -171,6 +196,34 @@ def exercise_network(seed: int) -> Sequential:
     return model
 
 
+class _Noted(dict):
+    r"""``model.params`` as a step sees it: a new dict, which notes when a
+    new array is stored into it (that changes no layer)."""
+
+    def __init__(self, items, model):
+        super().__init__(items)
+        self.model = model
+
+    def __setitem__(self, key, value):
+        if value is not self.get(key):
+            self.model.assigned = True
+        super().__setitem__(key, value)
+
+    def update(self, *args, **kwargs):
+        self.model.assigned = True
+        super().update(*args, **kwargs)
+
+
+class _Watched(Sequential):
+    r"""The exercise network, noting assignments into ``model.params``."""
+
+    assigned = False
+
+    @property
+    def params(self):
+        return _Noted(super().params, self)
+
+
 SHAPES = {name: value.shape
           for name, value in exercise_network(0).params.items()}
 PARAMS = tuple(SHAPES)
@@ -191,12 +244,25 @@ def _step_case(rng, n, learning_rate, seed):
                 numerical=numeric)
 
 
+def _as_array(result):
+    r"""The returned loss as an array, or None (a list, a tuple, or an
+    object numpy cannot convert)."""
+    if isinstance(result, (list, tuple)):
+        return None
+    try:
+        return np.asarray(result)
+    except Exception:  # noqa: BLE001 - whatever the student returned
+        return None
+
+
+_LAST_RUN = {}  # the model of the last run of a step, to see state kept
+
+
 def _step_problem(case, number, result, model) -> str:
     r"""What makes step ``number`` impossible to compare, or ""."""
     if result is None:
         return "your function returns None: did you forget `return loss`?"
-    loss = np.asarray(result) if not isinstance(result, (list, tuple)) \
-        else None
+    loss = _as_array(result)
     if loss is None or loss.size != 1 or loss.dtype.kind not in "iuf":
         return (f"your function returns {type(result).__name__}, but the "
                 f"loss of the batch, a single number, is expected: return "
@@ -229,22 +295,41 @@ def _steps(fn, case):
     r"""The run hook: STEPS calls of ``fn`` on one fresh network; the losses
     and every parameter before and after each step, or what went wrong."""
     seed, x, y, learning_rate = case.inputs
-    model, loss_fn = exercise_network(seed), SoftmaxCrossEntropy()
+    model = _Watched(*exercise_network(seed).layers)
+    loss_fn = SoftmaxCrossEntropy()
     states, losses = [{k: v.copy() for k, v in model.params.items()}], []
+    notes = {"assigned": [], "zero": []}
+    earlier = _LAST_RUN.get("model") if _LAST_RUN.get("fn") is fn else None
+    _LAST_RUN.update(fn=fn, model=model, case=case)
+    before = None if earlier is None else {
+        k: v.copy() for k, v in earlier.params.items()}
     for number in range(1, STEPS + 1):
+        model.assigned = False
         arguments = (model, loss_fn, x.copy(), y.copy(), learning_rate)
         result = call(fn, arguments)
         if isinstance(result, Raised):  # say at which step
             return Raised(result.kind, result.text,
                           f"step {number}, " * bool(result.where)
-                          + result.where)
+                          + result.where, result.source, number == 1)
         problem = (_step_problem(case, number, result, model)
                    or changed_input(("x", "y"), (x, y), arguments[2:4]))
         if problem:
             return Problem(problem)
-        losses.append(float(np.asarray(result).ravel()[0]))
+        if earlier is not None and any(
+                not np.array_equal(before[k], v)
+                for k, v in earlier.params.items()):
+            return Problem(f"on {case.description}, step {number} changed "
+                           f"the parameters of the model of an earlier "
+                           f"call, not those of the model it was given: "
+                           f"your function keeps something between calls "
+                           f"(a global, a default argument). Update the "
+                           f"model passed in on every call.")
+        notes["assigned"].append(model.assigned)
+        notes["zero"].append(all(not np.any(g)
+                                 for g in model.grads.values()))
+        losses.append(float(_as_array(result).ravel()[0]))
         states.append({k: v.copy() for k, v in model.params.items()})
-    return {"loss": np.array(losses), **{
+    return {"loss": np.array(losses), "notes": notes, **{
         name: np.stack([state[name] for state in states]) for name in PARAMS}}
 
 
@@ -263,10 +348,8 @@ def _step_difference(case, got, want) -> str:
                     f"loss of the batch before that step's update is "
                     f"{right_loss}.")
         if all(np.array_equal(mine[n][k], mine[n][k + 1]) for n in PARAMS):
-            return (f"{on}, step {k + 1} changed no parameter: update after "
-                    f"the backward pass, in place (layer.params[key] -= ...) "
-                    f"or into layer.params[key]; model.params is a new dict "
-                    f"on every access, so assigning into it changes nothing.")
+            return f"{on}, step {k + 1} changed no parameter" + _why_not(
+                getattr(got, "notes", {}), k)
         for name in PARAMS:
             if np.allclose(mine[name][k + 1], right[name][k + 1], rtol=RTOL,
                            atol=ATOL):
@@ -285,6 +368,24 @@ def _step_difference(case, got, want) -> str:
                     f"is {applied} at {index} where the gradient is "
                     f"{gradient}.")
     return f"{on}, your steps differ from the reference."
+
+
+def _why_not(notes: dict, k: int) -> str:
+    r"""What step k + 1 shows about why no parameter moved."""
+    if notes.get("assigned", [False] * STEPS)[k]:
+        return (": you stored new arrays into model.params, but "
+                "model.params is a new dict on every access, so assigning "
+                "into it changes nothing. Update each layer.params[key] in "
+                "place (-=) or assign into layer.params[key].")
+    if notes.get("zero", [False] * STEPS)[k]:
+        return (", and after it every gradient in model.grads is 0: the "
+                "update must apply the gradients of this step's backward "
+                "pass (zero the gradients, forward, backward, then "
+                "update).")
+    return (", although after it model.grads holds non-zero gradients: "
+            "after this step's backward pass, subtract learning_rate times "
+            "the arrays then in layer.grads from every parameter, in place "
+            "(layer.params[key] -= ...).")
 
 
 def _applied_at_step_1(case, parts):

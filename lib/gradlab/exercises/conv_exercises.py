@@ -63,13 +63,18 @@ def _layer_cases(wrt: str) -> tuple[Case, ...]:
                 copies["x"], copies["w"], copies["b"], stride, padding)[0],
                 copies[wrt], dout=dout)
         inputs = (dout,) if wrt == "b" else (dout, x, w, stride, padding)
+        unreached = wrt == "x" and "no window reaches" in text
         cases.append(Case(text, inputs, numerical=numeric, shape_hint=(
-            UNREACHED if "no window reaches" in text else "")))
+            _unreached if unreached else "")))
     return tuple(cases)
 
 
-UNREACHED = ("Rows and columns of x that no window reaches still have a "
-             "gradient, 0: dx has the shape of x.")
+def _unreached(expected: tuple, received: tuple) -> str:
+    r"""The shape hint of a dx smaller than x where rows go unreached."""
+    smaller = len(received) == len(expected) and all(
+        r <= e for r, e in zip(received, expected))
+    return ("Rows and columns of x that no window reaches still have a "
+            "gradient, 0: dx has the shape of x." if smaller else "")
 
 
 def _backward(dout, x, w, stride, padding):
@@ -139,6 +144,9 @@ OVERWRITTEN = ("only the last output position reached {what}: inside the "
 STRIDE = ("the window of output (i, j) starts at row i*stride and column "
           "j*stride, not at (i, j): with stride > 1 your {what} reads the "
           "wrong inputs")
+# the raising line adds into dw / multiplies by the kernel w
+INTO_DW = r"\bdw\b"
+USES_W = r"\bw\b"
 TRANSPOSED = ("the kernel indices are transposed: weight (m, n) multiplies "
               "the input at row i*stride + m and column j*stride + n, so the "
               "row offset m goes with HH and the column offset n with WW")
@@ -288,7 +296,7 @@ CONV2D_DW = Exercise(
                 "dW_k(t, m, n) = sum dout(k, i, j) x(t, i*s + m, j*s + n), "
                 "with no flip", "dw is a cross-correlation"),
         Mistake(_dw(step=1), STRIDE.format(what="dW"), "Ignoring the stride"),
-        Mistake(_dw(transpose=True), TRANSPOSED, SQUARE),
+        Mistake(_dw(transpose=True), TRANSPOSED, SQUARE, line=INTO_DW),
         Mistake(lambda dout, x, w, s, p: _backward(dout, x, w, s, p)[1]
                 .transpose(1, 0, 2, 3), CHANNELS_FILTERS.format(
                     what="dW must have that shape too; yours is "
@@ -296,11 +304,12 @@ CONV2D_DW = Exercise(
         Mistake(lambda *args: _index_swapped(*args, wrt="w"),
                 CHANNELS_FILTERS.format(
                     what="dw[k, t] is the gradient of filter k, channel t, "
-                         "not dw[t, k]"), "The index formula"),
+                         "not dw[t, k]"), "The index formula", line=INTO_DW),
         Mistake(_dw(target=lambda f: (slice(None), f)),
                 CHANNELS_FILTERS.format(
                     what="dw[k] is the gradient of filter k, while dw[:, k] "
-                         "is channel k of every filter"), "The index formula"),
+                         "is channel k of every filter"), "The index formula",
+                line=INTO_DW),
         Mistake(lambda dout, x, w, s, p: _backward(dout, x, w, s, p)[1]
                 / x.shape[0],
                 "dW is divided by N: the weights are shared by the samples, "
@@ -340,17 +349,19 @@ CONV2D_DX = Exercise(
                 "W_k rotated by 180 degrees; one of the two is missing or "
                 "added", "Forgetting the 180° rotation"),
         Mistake(_dx(step=1), STRIDE.format(what="dx"), "Ignoring the stride"),
-        Mistake(_dx(transpose=True), TRANSPOSED, SQUARE),
+        Mistake(_dx(transpose=True), TRANSPOSED, SQUARE, line=USES_W),
         Mistake(_dx(crop=False),
                 "your dx has the shape of the padded input: compute on the "
                 "padded input, then crop `padding` rows and columns from "
                 "each side", BATCHES),
         Mistake(lambda *args: _index_swapped(*args, wrt="x"),
                 CHANNELS_FILTERS.format(what="W_k(t, ...) is w[k, t], not "
-                                             "w[t, k]"), "The index formula"),
+                                             "w[t, k]"), "The index formula",
+                line=USES_W),
         Mistake(_dx(kernel_of=lambda w, f: w[:, f]), CHANNELS_FILTERS.format(
             what="filter k is w[k], one kernel per channel, while w[:, k] "
-                 "is channel k of every filter"), "The index formula"),
+                 "is channel k of every filter"), "The index formula",
+            line=USES_W),
     ))
 
 check_conv2d_dx = checker(CONV2D_DX, r"""Check ``fn(dout, x, w, stride,

@@ -26,6 +26,9 @@ OVERFLOW = ("np.exp overflows for logits of magnitude 1000: compute p with a "
 LOG_OF_ZERO = ("a true-class probability underflows to 0 here and np.log(0) "
                "is -inf: compute log p = z - m - log(sum(exp(z - m))) "
                "directly, with m each row's own maximum")
+# the raising line builds the one-hot matrix with N, or max(y) + 1, columns
+WIDTH_N = r"\beye\(\s*(len\(|N\b|n\b|[\w.]+\.shape\[0\]|[\w.]+\.size\b)"
+WIDTH_MAX = r"\beye\(\s*(np\.)?[\w.]*max\("
 ONE_HOT_WIDTH = ("your one-hot matrix has the wrong number of columns: it "
                  "needs one column per class, C = {arg}.shape[1] "
                  "(np.eye(C)[y]), not N or max(y) + 1.")
@@ -135,9 +138,9 @@ CROSS_ENTROPY = Exercise(
                 "row's own maximum, np.max(z, axis=-1, keepdims=True)",
                 LOG_SUM_EXP),
         Mistake(lambda z, y: _loss(z, y, width="N"),
-                ONE_HOT_WIDTH.format(arg="logits")),
+                ONE_HOT_WIDTH.format(arg="logits"), line=WIDTH_N),
         Mistake(lambda z, y: _loss(z, y, width="max"),
-                ONE_HOT_WIDTH.format(arg="logits")),
+                ONE_HOT_WIDTH.format(arg="logits"), line=WIDTH_MAX),
     ))
 
 check_cross_entropy = checker(CROSS_ENTROPY, r"""Check ``fn(logits, y)``: the
@@ -200,9 +203,9 @@ CE_GRAD_PROBS = Exercise(
                 "the (1 - t)/(1 - p) term comes from binary cross-entropy; "
                 "the multiclass loss -log p_y has gradient -t/(N p)", BINARY),
         Mistake(lambda p, y: _grad_probs(p, y, width="N"),
-                ONE_HOT_WIDTH.format(arg="probs")),
+                ONE_HOT_WIDTH.format(arg="probs"), line=WIDTH_N),
         Mistake(lambda p, y: _grad_probs(p, y, width="max"),
-                ONE_HOT_WIDTH.format(arg="probs")),
+                ONE_HOT_WIDTH.format(arg="probs"), line=WIDTH_MAX),
     ))
 
 check_ce_grad_probs = checker(CE_GRAD_PROBS, r"""Check ``fn(probs, y)``:
@@ -261,14 +264,15 @@ CE_GRAD_LOGITS = Exercise(
                 "the 1 was subtracted at the predicted class (argmax p), but "
                 "it belongs at the true class y_n", INDICATOR),
         Mistake(lambda z, y: _grad_logits(z, y, t=lambda p, y: _t(p, y, "N")),
-                ONE_HOT_WIDTH.format(arg="logits")),
+                ONE_HOT_WIDTH.format(arg="logits"), line=WIDTH_N),
         Mistake(lambda z, y: _grad_logits(z, y, t=lambda p, y: _t(
-            p, y, "max")), ONE_HOT_WIDTH.format(arg="logits")),
+            p, y, "max")), ONE_HOT_WIDTH.format(arg="logits"),
+            line=WIDTH_MAX),
         Mistake(lambda z, y: _grad_logits(z, y, t=lambda p, y: np.eye(
             p.shape[1])[:, y]),
                 "your one-hot matrix is (C, N): np.eye(C)[:, y] puts sample "
                 "n in column n; np.eye(C)[y] gives one row per sample, "
-                "(N, C)."),
+                "(N, C).", line=r"\[\s*:\s*,\s*y\s*\]"),
         Mistake(lambda z, y: _grad_logits(z, y, p=_batch_max_softmax),
                 "you subtracted the maximum of the whole batch, np.max(z): "
                 "a row far below it underflows to 0/0. Subtract each row's "

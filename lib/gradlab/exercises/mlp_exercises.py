@@ -71,6 +71,20 @@ def _returned_in(order):
                                     for i in order)
 
 
+
+
+def _product(a: str, b: str, target: str) -> str:
+    r"""A line computing a @ b (or np.dot, np.matmul, a.dot) that assigns
+    it to ``target`` or to no name at all (a return, a tuple)."""
+    return (rf"^({target}\s*=|(?!\w+\s*=[^=])).*({a}\s*@\s*{b}\b|"
+            rf"(dot|matmul)\(\s*{a}\s*,\s*{b}\b|{a}\.dot\(\s*{b}\b)")
+
+
+DW_LINE, DX_LINE = _product("dout", "x", "dw"), _product("dout", "w", "dx")
+# dz times W2 (not W2.T); the slope 1 - h**2 on the raising line
+DZ_W2 = (r"(@\s*|dot\([^,]*,\s*)(\w+\[['\"])?W2\b(['\"]\])?"
+         r"(?!\s*\.T)")
+SLOPE = r"1\s*-\s*(\w+\s*\*\*\s*2|np\.(square|tanh))|\(1\s*[-+]\s*\w+\)"
 DW_NEEDS_TRANSPOSE = (
     "dw = dout @ x is missing a transpose: dout is (N, M) and x is (N, D), "
     "so the product does not even exist. dw[d, m] = sum_n x[n, d] "
@@ -98,15 +112,13 @@ LINEAR_BACKWARD = Exercise(
                 "have the shape of w, (D, M). Entry (d, m) is sum_n x[n, d] "
                 "dout[n, m], which is x.T @ dout", ON_A_BATCH),
         Mistake(lambda *a: _linear(*a, dw=lambda dout, x: dout @ x),
-                DW_NEEDS_TRANSPOSE,
-                MISSING_TRANSPOSES),
+                DW_NEEDS_TRANSPOSE, MISSING_TRANSPOSES, line=DW_LINE),
         Mistake(lambda *a: _linear(*a, dw=np.dot),
-                DW_NEEDS_TRANSPOSE, MISSING_TRANSPOSES),
+                DW_NEEDS_TRANSPOSE, MISSING_TRANSPOSES, line=DW_LINE),
         Mistake(lambda *a: _linear(*a, dx=lambda dout, w: dout @ w),
-                DX_NEEDS_TRANSPOSE,
-                MISSING_TRANSPOSES),
+                DX_NEEDS_TRANSPOSE, MISSING_TRANSPOSES, line=DX_LINE),
         Mistake(lambda *a: _linear(*a, dx=np.dot),
-                DX_NEEDS_TRANSPOSE, MISSING_TRANSPOSES),
+                DX_NEEDS_TRANSPOSE, MISSING_TRANSPOSES, line=DX_LINE),
         Mistake(lambda *a: _linear(*a, dx=lambda dout, w: w @ dout.T),
                 "dx is transposed: w @ dout.T has shape (D, N), but dx must "
                 "have the shape of x, (N, D): dx = dout @ w.T", ON_A_BATCH),
@@ -297,12 +309,14 @@ MLP_GRADIENTS = Exercise(
                 "as rows a weight's gradient is the layer's input, "
                 "transposed, times the gradient of its output: "
                 "dW1 = x.T @ da, dW2 = h.T @ dz", MATRIX),
-        Mistake(_slip(back=lambda dz, W2: dz @ W2), DH_NEEDS_TRANSPOSE, INDEX),
-        Mistake(_slip(back=np.dot), DH_NEEDS_TRANSPOSE, INDEX),
-        Mistake(_slip(back=lambda dz, W2: dz), NOT_THROUGH_W2, INDEX),
-        Mistake(_slope_times_delta, NOT_THROUGH_W2, INDEX),
+        Mistake(_slip(back=lambda dz, W2: dz @ W2), DH_NEEDS_TRANSPOSE, INDEX,
+                line=DZ_W2),
+        Mistake(_slip(back=np.dot), DH_NEEDS_TRANSPOSE, INDEX, line=DZ_W2),
+        Mistake(_slip(back=lambda dz, W2: dz), NOT_THROUGH_W2, INDEX,
+                line=SLOPE),
+        Mistake(_slope_times_delta, NOT_THROUGH_W2, INDEX, line=SLOPE),
         Mistake(_slip(back=lambda dz, W2: dz, slope=lambda a, h: 1.0),
-                NOT_THROUGH_W2, INDEX),
+                NOT_THROUGH_W2, INDEX, line=SLOPE),
         Mistake(_slip(bias_axis_1=(2,)), BIAS_AXIS, BIAS_AXIS_HEADING),
         Mistake(_slip(bias_axis_1=(1,)), BIAS_AXIS, BIAS_AXIS_HEADING),
         Mistake(_slip(bias_axis_1=(1, 2)), BIAS_AXIS, BIAS_AXIS_HEADING),

@@ -409,6 +409,15 @@ def _max2d_cases():
     # global minimum: padding with x.min() would tie with it
     corner = _distinct(rng, (2, 3, 5, 6))
     corner[:, :, 0, 0] = corner.min() - 1.0
+    # every entry is below -1e9: padding with a large finite negative
+    # number (-1e9) would take the gradient of every window it reaches
+    huge = _distinct(rng, (1, 2, 4, 5)) * 1e9 - 5e10
+    # each window holds two values 1e-9 apart, the smaller one first:
+    # np.isclose would call them equal; only the larger one is the maximum
+    near = np.array([[[[1.0, 0.5, 2.0, 2.0 + 1e-9],
+                       [0.25, 1.0 + 1e-9, -1.0, 0.75]],
+                      [[-3.0, -3.0 + 1e-9, 4.0, 0.0],
+                       [-4.0, -5.0, 4.0 + 1e-9, 3.5]]]])
     return (
         case("overlapping windows with padding", _distinct(rng, (2, 3, 7, 8)),
              (3, 2), (2, 1), (1, 1)),
@@ -424,6 +433,10 @@ def _max2d_cases():
              numerical=False),
         case("corner windows whose only real entry is the smallest input",
              corner, (2, 2), (2, 2), (1, 1)),
+        case("every input below -1e9, with padding", huge, (2, 2), (2, 2),
+             (1, 1), numerical=False),
+        case("windows whose two largest values are 1e-9 apart", near,
+             (2, 2), (2, 2), (0, 0), numerical=False),
     )
 
 

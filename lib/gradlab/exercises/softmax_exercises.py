@@ -13,7 +13,8 @@ import numpy as np
 
 from ..gradcheck import numerical_gradient
 from ..softmax import softmax, softmax_backward, softmax_jacobian
-from ._framework import Case, Exercise, Mistake, checker, described
+from ._framework import (NO_KEEPDIMS, Case, Exercise, Mistake, checker,
+                         described)
 from .cases import LARGE, SCALES, batches, jacobian_rows
 
 STABILITY = "Numerical stability"
@@ -70,7 +71,7 @@ SOFTMAX = Exercise(
         Mistake(lambda z: _by_hand(z, keepdims=False),
                 "a row-wise max or sum has shape (N,), which cannot be "
                 "combined with an (N, C) array row by row: pass "
-                "keepdims=True so it keeps shape (N, 1)."),
+                "keepdims=True so it keeps shape (N, 1).", line=NO_KEEPDIMS),
         Mistake(lambda z: _by_hand(z, shift="none"),
                 "without subtracting the maximum, np.exp overflows for "
                 "logits of magnitude 1000 (e^710 is already inf in "
@@ -227,7 +228,7 @@ SOFTMAX_VJP = Exercise(
         Mistake(lambda dout, s: _vjp(dout, s, keepdims=False),
                 "the row-wise dot products have shape (N,), which does not "
                 "broadcast against (N, C): use np.sum(dout * s, axis=-1, "
-                "keepdims=True)."),
+                "keepdims=True).", line=NO_KEEPDIMS),
         Mistake(lambda dout, s: _vjp(dout, s, sign=-1.0),
                 "the sign is flipped: (dout^T J)_j = s_j (dout_j - dout . s), "
                 "not s_j (dout . s - dout_j)", VJP),
