@@ -362,7 +362,7 @@ UNREGISTERED = [
     ("batchnorm_backward", bn_in_float32,
      "entry [2, 2] of dx is -2.3825843 but should be -2.382584"),
     ("batchnorm_backward", bn_all_in_float32,
-     "dx is values of dtype float32"),
+     "dx has dtype float32"),
     ("batchnorm_backward", bn_scales_dout_in_place,
      "your function changed its input dout in place"),
     ("layernorm_backward", ln_centres_x_in_place,
@@ -380,9 +380,9 @@ UNREGISTERED = [
      "of dx is"),
     ("attention_backward", lambda *a: tuple(
         np.float32(g) for g in attention_by_loops(*a)),
-     "dx is values of dtype float32"),
+     "dx has dtype float32"),
     ("batchnorm_backward", bn_remembers_its_statistics,
-     "on the inputs of a batch (N=5, D=3) in another order"),
+     ("in another order", "keep something from an earlier call")),
     ("attention_backward", attention_remembers_its_weights,
      "in another order"),
 ]
