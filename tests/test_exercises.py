@@ -387,3 +387,18 @@ def test_notebook_is_in_stub_state_with_one_checker_call_each(number):
         assert cell.outputs, f"chapter {number}'s exercises not executed"
         assert cell.outputs[0]["data"]["text/plain"].startswith(
             "not attempted yet")
+
+
+def test_a_notebook_shows_the_verdict_wrapped_to_the_code_column():
+    from IPython.lib.pretty import pretty
+
+    from gradlab.exercises import check_softmax
+
+    def batch_max(z):
+        e = np.exp(z - np.max(z))
+        return e / e.sum(axis=-1, keepdims=True)
+
+    feedback = check_softmax(batch_max)
+    shown = pretty(feedback)
+    assert max(map(len, shown.splitlines())) <= 77 < len(str(feedback))
+    assert shown.split() == str(feedback).split()

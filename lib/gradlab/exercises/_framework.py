@@ -35,6 +35,7 @@ import copy
 import os
 import re
 import sysconfig
+import textwrap
 import traceback
 import warnings
 from contextlib import contextmanager
@@ -70,6 +71,13 @@ class Feedback:
         return f"{self.status}: {self.message}"
 
     __repr__ = __str__
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        # A notebook shows the verdict wrapped to the book's code column.
+        printer.text("\n".join(
+            textwrap.fill(line, width=77, break_long_words=False,
+                          break_on_hyphens=False) if line else line
+            for line in str(self).splitlines()))
 
 
 @dataclass(frozen=True)
