@@ -19,7 +19,7 @@ VENDORED := _vendor/.copied
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb exercises/*.ipynb))
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: book book-nosolutions test test-notebooks test-lab lint lint-count notebooks \
+.PHONY: book book-nosolutions test test-notebooks test-lab lint notebooks \
         bench chromium lock clean grading-venv grading-release grade lock-grading
 
 # Two pinned sets compiled from one source (make lock): what a student's kernel needs
@@ -27,9 +27,6 @@ CHROMIUM ?= /usr/bin/chromium
 STUDENT_PINS := binder/requirements.txt
 DEV_PINS := tests/requirements-dev.txt
 
-# The linter step of `make test`: lint-count only counts the lines too long (the code is
-# being brought under 79 columns); once there are none, set this to lint to enforce it.
-LINT_IN_TEST ?= lint-count
 
 BUILD_FLAGS := --warningiserror --nitpick --keep-going
 
@@ -57,7 +54,7 @@ NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 # in the environment Binder would build, then the notebooks as a student runs them in
 # JupyterLab, then the book (with and without solutions) with warnings as errors, then
 # every page of it in Chromium.
-test: $(INSTALLED) $(VENDORED) $(GRADING) chromium $(LINT_IN_TEST)
+test: $(INSTALLED) $(VENDORED) $(GRADING) chromium lint
 	GRADING_PYTHON=$(CURDIR)/$(GRADING_PY) $(PYTEST) tests --ignore=tests/site --ignore=tests/lab
 	$(MAKE) --no-print-directory test-notebooks
 	$(MAKE) --no-print-directory test-lab
@@ -66,15 +63,10 @@ test: $(INSTALLED) $(VENDORED) $(GRADING) chromium $(LINT_IN_TEST)
 
 # ruff (pinned in the dev set): lines <= 79 in lib/ and in the code cells a reader sees
 # (cells tagged remove-cell, remove-input or hide-input are exempt: tests/lab/lint_notebooks.py).
-# `make test` runs $(LINT_IN_TEST), set at the top.
 lint: $(INSTALLED)
 	$(BIN)/ruff check lib
 	$(BIN)/python -m tests.lab.lint_notebooks $(NOTEBOOKS)
 
-lint-count: $(INSTALLED)
-	@echo "make lint would report:"
-	@$(BIN)/ruff check --statistics lib || true
-	@$(BIN)/python -m tests.lab.lint_notebooks $(NOTEBOOKS) | tail -n 1 || true
 
 # What a student who clicks the Binder button gets, without Docker: a virtual environment
 # made from binder/ alone (requirements.txt, then postBuild), nothing from .venv and no

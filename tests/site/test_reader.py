@@ -29,6 +29,7 @@ SEARCH_WORDS = {  # a word that stands in the chapter's text, and the page it mu
     "chapters/04_convolution.html": "Toeplitz",
     "chapters/05_mlp_backprop.html": "tanh",
     "chapters/06_capstone_digits.html": "confusion",
+    "chapters/07_batchnorm_attention.html": "transformer",
 }
 
 
