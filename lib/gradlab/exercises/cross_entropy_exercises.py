@@ -115,8 +115,8 @@ CROSS_ENTROPY = Exercise(
                 "the loss is negative: log p <= 0, so the loss is "
                 "-(1/N) sum_n log p_(n, y_n) >= 0", "The negative log"),
         Mistake(lambda z, y: _loss(z, y, pick="block"),
-                "log_p[:, y] takes column y_m of every row n (an N x N "
-                "block), not one entry per sample: index with "
+                "log_p[:, y] takes the N columns y of every row n (an "
+                "N x N block), not one entry per sample: index with "
                 "log_p[np.arange(N), y]."),
         Mistake(lambda z, y: _loss(z, y, pick="max"),
                 "you took the log-probability of the predicted class (the "
