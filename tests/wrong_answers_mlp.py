@@ -120,7 +120,7 @@ STUDENT_MISTAKES = [
     ("mlp_gradients", lambda p, x, y: by_index(p, x, y, sign=-1.0),
      "every gradient has the wrong sign"),
     ("mlp_gradients", lambda p, x, y: by_index(p, x, y, slope=lambda a, h: 1 - h),
-     "not 1 - h (chapter 5"),
+     "not 1 - A (chapter 5"),
     ("mlp_gradients", lambda p, x, y: by_index(p, x, y, slope=lambda a, h: 1 / np.cosh(h) ** 2),
      "A already is tanh(Z1)"),
     ("mlp_gradients", lambda p, x, y: by_index(p, x, y, slope=lambda a, h: 1 - a * a),

@@ -285,7 +285,7 @@ MLP_GRADIENTS = Exercise(
                 "which gradient descent would climb the loss", INDEX),
         Mistake(_slip(slope=lambda a, h: 1 - h),
                 "W1 and b1 are wrong: the hidden layer's slope is 1 - A**2 "
-                "(tanh' = 1 - tanh^2), not 1 - h", ONE_MINUS_TANH),
+                "(tanh' = 1 - tanh^2), not 1 - A", ONE_MINUS_TANH),
         Mistake(_slip(slope=lambda a, h: 1 - np.tanh(h) ** 2),
                 "W1 and b1 are wrong: A already is tanh(Z1), so the slope "
                 "is 1 - A**2, not 1 - tanh(A)**2; the chapter shows the same "
