@@ -98,8 +98,9 @@ def _jacobian_case(description, z, numerical=True):
 
 
 def _quotient_rule(z, dexp):
-    r"""(de_i/dz_j S - e_i e_j) / S^2 with e = exp(z), S = sum(e), as
-    written from the quotient rule, with ``dexp`` in place of de_i/dz_j."""
+    r"""(de_i/dz_j Sigma - e_i e_j) / Sigma^2 with e = exp(z), Sigma =
+    sum(e), as written from the quotient rule, with ``dexp`` in place of
+    de_i/dz_j."""
     e = np.exp(z)
     total = np.sum(e)
     return (dexp(e) * total - np.outer(e, e)) / total ** 2
