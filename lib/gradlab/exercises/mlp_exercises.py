@@ -216,17 +216,17 @@ def _mlp_case(rng, n, d, hidden, classes):
 
 
 def _mlp(params, x, y, *, divide_by=None, sign=1.0,
-         slope=lambda a, h: 1 - h ** 2, back=lambda dz, W2: dz @ W2.T,
+         slope=lambda z1, a: 1 - a ** 2, back=lambda dz2, W2: dz2 @ W2.T,
          transposed=(), bias_axis_1=()):
     r"""The backward pass by hand; the switches reproduce the slips."""
-    a = x @ params["W1"] + params["b1"]
-    h = np.tanh(a)
-    p = softmax(h @ params["W2"] + params["b2"], axis=-1)
-    dz = sign * (p - np.eye(p.shape[1])[y]) / (
+    z1 = x @ params["W1"] + params["b1"]
+    a = np.tanh(z1)
+    p = softmax(a @ params["W2"] + params["b2"], axis=-1)
+    dz2 = sign * (p - np.eye(p.shape[1])[y]) / (
         len(y) if divide_by is None else divide_by(len(y)))
-    da = back(dz, params["W2"]) * slope(a, h)
+    dz1 = back(dz2, params["W2"]) * slope(z1, a)
     grads = {}
-    for layer, layer_input, dout in ((1, x, da), (2, h, dz)):
+    for layer, layer_input, dout in ((1, x, dz1), (2, a, dz2)):
         grads[f"W{layer}"] = (dout.T @ layer_input if layer in transposed
                               else layer_input.T @ dout)
         grads[f"b{layer}"] = dout.sum(axis=1 if layer in bias_axis_1 else 0)
@@ -234,10 +234,10 @@ def _mlp(params, x, y, *, divide_by=None, sign=1.0,
 
 
 def _slope_times_dz2(params, x, y):
-    h = np.tanh(x @ params["W1"] + params["b1"])
-    p = softmax(h @ params["W2"] + params["b2"], axis=-1)
+    a = np.tanh(x @ params["W1"] + params["b1"])
+    p = softmax(a @ params["W2"] + params["b2"], axis=-1)
     dz2 = (p - np.eye(p.shape[1])[y]) / len(y)
-    return {"W1": x.T @ ((1 - h ** 2) * dz2)}  # (N, M) times (N, C): raises
+    return {"W1": x.T @ ((1 - a ** 2) * dz2)}  # (N, M) times (N, C): raises
 
 
 def _slip(**switches):
@@ -283,18 +283,18 @@ MLP_GRADIENTS = Exercise(
                 "every gradient has the wrong sign: dL/dZ2 = (P - T)/N "
                 "(probabilities minus one-hot targets), not (T - P)/N, with "
                 "which gradient descent would climb the loss", INDEX),
-        Mistake(_slip(slope=lambda a, h: 1 - h),
+        Mistake(_slip(slope=lambda z1, a: 1 - a),
                 "W1 and b1 are wrong: the hidden layer's slope is 1 - A**2 "
                 "(tanh' = 1 - tanh^2), not 1 - A", ONE_MINUS_TANH),
-        Mistake(_slip(slope=lambda a, h: 1 - np.tanh(h) ** 2),
+        Mistake(_slip(slope=lambda z1, a: 1 - np.tanh(a) ** 2),
                 "W1 and b1 are wrong: A already is tanh(Z1), so the slope "
                 "is 1 - A**2, not 1 - tanh(A)**2; the chapter shows the same "
                 "slip with the sigmoid", ON_THE_OUTPUT),
-        Mistake(_slip(slope=lambda a, h: 1 - a ** 2),
+        Mistake(_slip(slope=lambda z1, a: 1 - z1 ** 2),
                 "W1 and b1 are wrong: 1 - Z1**2 puts the pre-activation "
                 "where tanh(Z1) belongs. The slope is 1 - tanh(Z1)**2 = "
                 "1 - A**2, from the output A", ON_THE_OUTPUT),
-        Mistake(_slip(slope=lambda a, h: 1.0),
+        Mistake(_slip(slope=lambda z1, a: 1.0),
                 "W1 and b1 are wrong: the tanh layer's slope is missing, "
                 "dZ1 = dA * (1 - A**2)", INDEX),
         Mistake(_slip(transposed=(2,)), TRANSPOSED.format(
@@ -309,13 +309,13 @@ MLP_GRADIENTS = Exercise(
                 "as rows a weight's gradient is the layer's input, "
                 "transposed, times the gradient of its output: "
                 "dW1 = x.T @ dZ1, dW2 = A.T @ dZ2", MATRIX),
-        Mistake(_slip(back=lambda dz, W2: dz @ W2), DA_NEEDS_TRANSPOSE, INDEX,
-                line=DZ_W2),
+        Mistake(_slip(back=lambda dz2, W2: dz2 @ W2), DA_NEEDS_TRANSPOSE,
+                INDEX, line=DZ_W2),
         Mistake(_slip(back=np.dot), DA_NEEDS_TRANSPOSE, INDEX, line=DZ_W2),
-        Mistake(_slip(back=lambda dz, W2: dz), NOT_THROUGH_W2, INDEX,
+        Mistake(_slip(back=lambda dz2, W2: dz2), NOT_THROUGH_W2, INDEX,
                 line=SLOPE),
         Mistake(_slope_times_dz2, NOT_THROUGH_W2, INDEX, line=SLOPE),
-        Mistake(_slip(back=lambda dz, W2: dz, slope=lambda a, h: 1.0),
+        Mistake(_slip(back=lambda dz2, W2: dz2, slope=lambda z1, a: 1.0),
                 NOT_THROUGH_W2, INDEX, line=SLOPE),
         Mistake(_slip(bias_axis_1=(2,)), BIAS_AXIS, BIAS_AXIS_HEADING),
         Mistake(_slip(bias_axis_1=(1,)), BIAS_AXIS, BIAS_AXIS_HEADING),
