@@ -146,7 +146,7 @@ STUDENT_MISTAKES = [
     ("conv2d_db", lambda dout: dout.sum(axis=0), "but not over the positions"),
     ("conv2d_db", lambda dout: np.mean(dout, axis=(0, 2, 3)), "db is a mean"),
     ("conv2d_db", lambda dout: dout[0].sum(axis=(-2, -1)), "db holds the first sample only"),
-    # 4.3: dW
+    # 4.3: dw
     ("conv2d_dw", dw_einsum(step=1), "not at (i, j)"),
     ("conv2d_dw", dw_einsum(flip=True), "your dw is rotated by 180 degrees"),
     ("conv2d_dw", dw_loops_assigning, "overwrites what earlier positions added"),
