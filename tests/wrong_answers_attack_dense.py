@@ -256,7 +256,7 @@ UNREGISTERED = [
     # correct times (1 + 1e-6)
     ('tanh_backward',
      tanh_perturbed,
-     'on a batch of N=4, H=6, entry',
+     'on a batch of N=4, M=6, entry',
      ('1 - h is not', 'sigmoid', 'sign is flipped')),
     ('tanh_backward',
      tanh_float16,

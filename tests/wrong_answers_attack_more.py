@@ -389,7 +389,7 @@ UNREGISTERED = [
     # for a second h of the same shape
     ('tanh_backward',
      tanh_slope_cached_by_shape(),
-     'on the inputs of a batch of N=4, H=6 in another order, entry'),
+     'on the inputs of a batch of N=4, M=6 in another order, entry'),
     # caches x.T per shape: a later batch of the same shape gets the first
     # batch's dw
     ('linear_backward',
@@ -561,7 +561,7 @@ UNREGISTERED = [
      mlp_back_through_w1,
      'on a batch of N=5 with 3 inputs, 7 '
      'hidden units, 4 classes, your function',
-     ('dz @ W2 is missing a transpose',)),
+     ('dZ2 @ W2 is missing a transpose',)),
 ]
 
 STUDENT_CORRECT = [

@@ -215,7 +215,7 @@ def db_float16(dout):
     return dout.sum(axis=(0, 2, 3)).astype(np.float16)
 
 
-# ------------------------------------------------------------ 4.3 conv dW
+# ------------------------------------------------------------ 4.3 conv dw
 
 def _pad(x, p):
     return np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
@@ -341,7 +341,7 @@ UNREGISTERED = [
      'on overlapping windows down the rows and along the columns: x '
      'with N=2, C=3, H=7, W=9, kernel_size=(3, 2), stride=(2, 1), so '
      "dout has H'=3, W'=8, entry",
-     ('KH + KW', 'KH*KW times', 'KW x KH')),
+     ('K_H + K_W', 'K_H*K_W times', 'K_W x K_H')),
     ('avg_pool2d_grad',
      avg2d_float32_buffer,
      'float32'),

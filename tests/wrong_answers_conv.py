@@ -146,18 +146,18 @@ STUDENT_MISTAKES = [
     ("conv2d_db", lambda dout: dout.sum(axis=0), "but not over the positions"),
     ("conv2d_db", lambda dout: np.mean(dout, axis=(0, 2, 3)), "db is a mean"),
     ("conv2d_db", lambda dout: dout[0].sum(axis=(-2, -1)), "db holds the first sample only"),
-    # 4.3: dW
+    # 4.3: dw
     ("conv2d_dw", dw_einsum(step=1), "not at (i, j)"),
-    ("conv2d_dw", dw_einsum(flip=True), "your dW is rotated by 180 degrees"),
+    ("conv2d_dw", dw_einsum(flip=True), "your dw is rotated by 180 degrees"),
     ("conv2d_dw", dw_loops_assigning, "overwrites what earlier positions added"),
     ("conv2d_dw", lambda dout, x, w, s, p: np.einsum("nkij,ntijml->tkml", dout,
                                                      windows_of(pad(x, p), w, s, dout.shape)),
      "yours is (C, F, HH, WW)"),
-    ("conv2d_dw", dw_loops_channel_first, "not dw[t, k]"),
+    ("conv2d_dw", dw_loops_channel_first, "not dw[c, f]"),
     ("conv2d_dw", dw_filter_slice,
-     "dw[:, k] is channel k of every filter"),
+     "dw[:, f] is channel f of every filter"),
     ("conv2d_dw", lambda dout, x, w, s, p: dw_einsum()(dout, x, w, s, p) / x.shape[0],
-     "dW is divided by N"),
+     "dw is divided by N"),
     ("conv2d_dw", lambda dout, x, w, s, p: np.einsum(
         "nk,ntml->ktml", dout[:, :, 0, 0], pad(x, p)[:, :, :w.shape[2], :w.shape[3]]),
      "comes from the output position (0, 0) only"),
@@ -170,7 +170,7 @@ STUDENT_MISTAKES = [
     ("conv2d_dx", dx_loops(assign=True), "overwrites what earlier positions added"),
     ("conv2d_dx", dx_loops(kernel_of=lambda w, k: np.swapaxes(w[k], 1, 2)),
      "the kernel indices are transposed"),
-    ("conv2d_dx", dx_loops(kernel_of=lambda w, k: w[:, k]), "w[:, k] is channel k"),
+    ("conv2d_dx", dx_loops(kernel_of=lambda w, k: w[:, k]), "w[:, f] is channel f"),
     ("conv2d_dx", dx_loops(crop=False), "your dx has the shape of the padded input"),
 ]
 
@@ -259,5 +259,5 @@ def dx_channel_filter_swapped(dout, x, w, stride, padding):
 
 
 STUDENT_MISTAKES += [
-    ("conv2d_dx", dx_channel_filter_swapped, "w[k, t], not w[t, k]"),
+    ("conv2d_dx", dx_channel_filter_swapped, "w[f, c], not w[c, f]"),
 ]

@@ -2,10 +2,10 @@ r"""Checkers for chapter 4, convolution.
 
 - ``check_conv1d_jacobian(fn)``: ``fn(w, length)``, the (L, L) Jacobian
   :math:`\partial y_i/\partial x_j = w_{i-j}` of the true 1-D convolution
-  :math:`y_i = \sum_{j=-r}^{r} x_{i-j} w_j` with a centred kernel of odd
-  length K = 2r + 1 (``w[j + r]`` holds :math:`w_j`) and zero padding;
+  :math:`y_i = \sum_{u=-r}^{r} x_{i-u} w_u` with a centred kernel of odd
+  length K = 2r + 1 (``w[u + r]`` holds :math:`w_u`) and zero padding;
 - ``check_conv2d_db(fn)``: ``fn(dout)``, dL/db (F,);
-- ``check_conv2d_dw(fn)``: ``fn(dout, x, w, stride, padding)``, dL/dW;
+- ``check_conv2d_dw(fn)``: ``fn(dout, x, w, stride, padding)``, dL/dw;
 - ``check_conv2d_dx(fn)``: ``fn(dout, x, w, stride, padding)``, dL/dx;
 
 for the cross-correlation layer of ``gradlab.conv.conv2d_forward`` with an
@@ -85,7 +85,7 @@ def _backward(dout, x, w, stride, padding):
 def _by_hand(dout, x, w, stride, padding, *, wrt, step=None, only_first=False,
              flip=False, transpose=False, assign=False, crop=True,
              kernel_of=None, target=None):
-    r"""dW[f] += dout * window, or dx[window] += dout * w[f], by loops; the
+    r"""dw[f] += dout * window, or dx[window] += dout * w[f], by loops; the
     switches reproduce the slips."""
     x_p = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     grad = np.zeros(w.shape if wrt == "w" else x_p.shape)
@@ -116,18 +116,18 @@ def _by_hand(dout, x, w, stride, padding, *, wrt, step=None, only_first=False,
 
 
 def _index_swapped(dout, x, w, stride, padding, *, wrt):
-    r"""Channel t and filter k swapped: dw[t, k] += ... or ... * w[t, k]."""
+    r"""Channel c and filter f swapped: dw[c, f] += ... or ... * w[c, f]."""
     x_p = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     grad = np.zeros(w.shape if wrt == "w" else x_p.shape)
     hh, ww = w.shape[2:]
     for n, f, i, j in np.ndindex(dout.shape):
         rows = slice(i * stride, i * stride + hh)
         cols = slice(j * stride, j * stride + ww)
-        for t in range(x.shape[1]):
+        for c in range(x.shape[1]):
             if wrt == "w":
-                grad[t, f] += dout[n, f, i, j] * x_p[n, t, rows, cols]
+                grad[c, f] += dout[n, f, i, j] * x_p[n, c, rows, cols]
             else:
-                grad[n, t, rows, cols] += dout[n, f, i, j] * w[t, f]
+                grad[n, c, rows, cols] += dout[n, f, i, j] * w[c, f]
     if wrt == "w":
         return grad
     return grad[:, :, padding:padding + x.shape[2],
@@ -147,11 +147,11 @@ STRIDE = ("the window of output (i, j) starts at row i*stride and column "
 # the raising line adds into dw / multiplies by the kernel w
 INTO_DW = r"\bdw\b"
 USES_W = r"\bw\b"
-TRANSPOSED = ("the kernel indices are transposed: weight (m, n) multiplies "
-              "the input at row i*stride + m and column j*stride + n, so the "
-              "row offset m goes with HH and the column offset n with WW")
+TRANSPOSED = ("the kernel indices are transposed: weight (u, v) multiplies "
+              "the input at row i*stride + u and column j*stride + v, so the "
+              "row offset u goes with HH and the column offset v with WW")
 CHANNELS_FILTERS = ("the channel and filter axes are mixed up: w has shape "
-                    "(F, C, HH, WW), filter k first and input channel t "
+                    "(F, C, HH, WW), filter f first and input channel c "
                     "second, and {what}")
 DROPPED_SUM = "Dropping the sum over output positions"
 SQUARE = "Testing only square, symmetric shapes"
@@ -203,17 +203,17 @@ CONV1D_JACOBIAN = Exercise(
     reference=_conv1d_reference, reproduces=("conv.conv1d_forward",),
     cases=_conv1d_cases(),
     mistakes=(
-        Mistake(lambda w, n: _band(w, n, lambda i, j: j - i,
+        Mistake(lambda w, L: _band(w, L, lambda i, j: j - i,
                                    shift=len(w) // 2),
                 "this is the transpose of the Jacobian, which is the "
                 "Jacobian of the cross-correlation: for the convolution "
-                "y_i = sum_j x_(i-j) w_j the entry (i, j) is w_(i-j), so w_1 "
+                "y_i = sum_u x_(i-u) w_u the entry (i, j) is w_(i-j), so w_1 "
                 "sits just below the diagonal", INPUT_JACOBIAN),
-        Mistake(lambda w, n: _band(w, n, lambda i, j: i - j), SHIFTED_BAND,
+        Mistake(lambda w, L: _band(w, L, lambda i, j: i - j), SHIFTED_BAND,
                 INPUT_JACOBIAN),
-        Mistake(lambda w, n: _band(w, n, lambda i, j: j - i), SHIFTED_BAND,
+        Mistake(lambda w, L: _band(w, L, lambda i, j: j - i), SHIFTED_BAND,
                 INPUT_JACOBIAN),
-        Mistake(lambda w, n: _band(w, n, lambda i, j: i - j,
+        Mistake(lambda w, L: _band(w, L, lambda i, j: i - j,
                                    shift=len(w) // 2, periodic=True),
                 "the corners must be zero: x_(-1) and x_L are zero padding, "
                 "not x_(L-1) and x_0, so the band does not wrap around",
@@ -233,10 +233,10 @@ def _db_overwritten(dout):
     return db
 
 
-WRONG_AXES = ("db is summed over the wrong axes: {detail} b_k is added to "
-              "every position of filter k in every sample, so sum dout over "
-              "axes (0, 2, 3), the batch and the positions, and keep axis 1, "
-              "the filters")
+WRONG_AXES = ("db is summed over the wrong axes: {detail} b[f] is added "
+              "to every position of filter f in every sample, so sum dout "
+              "over axes (0, 2, 3), the batch and the positions, and keep "
+              "axis 1, the filters")
 BIAS = "The gradient of the bias"
 
 CONV2D_DB = Exercise(
@@ -247,7 +247,7 @@ CONV2D_DB = Exercise(
         Mistake(lambda dout: dout[:, :, 0, 0].sum(axis=0),
                 SUM_OVER_POSITIONS.format(what="db", shared="bias"),
                 DROPPED_SUM),
-        Mistake(_db_overwritten, OVERWRITTEN.format(what="db", lhs="db[k]"),
+        Mistake(_db_overwritten, OVERWRITTEN.format(what="db", lhs="db[f]"),
                 "Index by index"),
         Mistake(lambda dout: dout[0].sum(axis=(1, 2)),
                 "db holds the first sample only: the bias is shared by every "
@@ -273,7 +273,7 @@ check_conv2d_db = checker(CONV2D_DB, r"""Check ``fn(dout)``: dL/db (F,) of a
 conv layer, dout of shape (N, F, H', W').""")
 
 
-# ---------------------------------------------------------- Exercise 4.3: dW
+# ---------------------------------------------------------- Exercise 4.3: dw
 
 def _dw(**switches):
     return lambda dout, x, w, s, p: _by_hand(dout, x, w, s, p, wrt="w",
@@ -287,38 +287,39 @@ CONV2D_DW = Exercise(
     reproduces=("conv.conv2d_backward",), cases=_layer_cases("w"),
     mistakes=(
         Mistake(_dw(only_first=True), SUM_OVER_POSITIONS.format(
-            what="dW", shared="weight"), DROPPED_SUM),
-        Mistake(_dw(assign=True), OVERWRITTEN.format(what="dW", lhs="dw[k]"),
+            what="dw", shared="weight"), DROPPED_SUM),
+        Mistake(_dw(assign=True), OVERWRITTEN.format(what="dw", lhs="dw[f]"),
                 "Index by index"),
         Mistake(_dw(flip=True),
-                "your dW is rotated by 180 degrees: dW is the "
+                "your dw is rotated by 180 degrees: dw is the "
                 "cross-correlation of the padded input with dout, "
-                "dW_k(t, m, n) = sum dout(k, i, j) x(t, i*s + m, j*s + n), "
-                "with no flip", "dw is a cross-correlation"),
-        Mistake(_dw(step=1), STRIDE.format(what="dW"), "Ignoring the stride"),
+                "dw[f, c, u, v] = sum over n, i, j of dout[n, f, i, j] "
+                "x_pad[n, c, i*S + u, j*S + v], with no flip",
+                "dw is a cross-correlation"),
+        Mistake(_dw(step=1), STRIDE.format(what="dw"), "Ignoring the stride"),
         Mistake(_dw(transpose=True), TRANSPOSED, SQUARE, line=INTO_DW),
         Mistake(lambda dout, x, w, s, p: _backward(dout, x, w, s, p)[1]
                 .transpose(1, 0, 2, 3), CHANNELS_FILTERS.format(
-                    what="dW must have that shape too; yours is "
+                    what="dw must have that shape too; yours is "
                          "(C, F, HH, WW)"), "The index formula"),
         Mistake(lambda *args: _index_swapped(*args, wrt="w"),
                 CHANNELS_FILTERS.format(
-                    what="dw[k, t] is the gradient of filter k, channel t, "
-                         "not dw[t, k]"), "The index formula", line=INTO_DW),
+                    what="dw[f, c] is the gradient of filter f, channel c, "
+                         "not dw[c, f]"), "The index formula", line=INTO_DW),
         Mistake(_dw(target=lambda f: (slice(None), f)),
                 CHANNELS_FILTERS.format(
-                    what="dw[k] is the gradient of filter k, while dw[:, k] "
-                         "is channel k of every filter"), "The index formula",
+                    what="dw[f] is the gradient of filter f, while dw[:, f] "
+                         "is channel f of every filter"), "The index formula",
                 line=INTO_DW),
         Mistake(lambda dout, x, w, s, p: _backward(dout, x, w, s, p)[1]
                 / x.shape[0],
-                "dW is divided by N: the weights are shared by the samples, "
+                "dw is divided by N: the weights are shared by the samples, "
                 "so their gradient is the sum over the batch; any 1/N of the "
                 "loss is already inside dout", BATCHES),
     ))
 
 check_conv2d_dw = checker(CONV2D_DW, r"""Check ``fn(dout, x, w, stride,
-padding)``: dL/dW (F, C, HH, WW) of a conv layer.""")
+padding)``: dL/dw (F, C, HH, WW) of a conv layer.""")
 
 
 # ---------------------------------------------------------- Exercise 4.4: dx
@@ -335,19 +336,20 @@ CONV2D_DX = Exercise(
     reproduces=("conv.conv2d_backward",), cases=_layer_cases("x"),
     mistakes=(
         Mistake(_dx(only_first=True),
-                "only the window of output (0, 0) sends gradient to x: an "
-                "input receives dout(k, i, j) W_k(t, p - i*s, q - j*s) from "
-                "every output position whose window covers it, and from "
-                "every filter k", "Only when i = 0 and j = 0"),
+                "only the window of output (0, 0) sends gradient to x: the "
+                "padded input x_pad[n, c, p, q] receives dout[n, f, i, j] "
+                "w[f, c, p - i*S, q - j*S] from every output position whose "
+                "window covers it, and from every filter f",
+                "Only when i = 0 and j = 0"),
         Mistake(_dx(assign=True), OVERWRITTEN.format(
             what="each part of dx", lhs="dx[n, :, rows, cols]"),
             "Index by index"),
         Mistake(_dx(flip=True),
-                "the kernel is flipped the wrong way: adding dout * W_k back "
-                "onto each window uses W_k as it is, while the "
-                "full-convolution form (dilate, pad, cross-correlate) needs "
-                "W_k rotated by 180 degrees; one of the two is missing or "
-                "added", "Forgetting the 180° rotation"),
+                "the kernel is flipped the wrong way: adding dout * w[f] "
+                "back onto each window uses w[f] as it is, while the "
+                "cross-correlation form (dilate, pad, cross-correlate) "
+                "needs w[f] rotated by 180 degrees; one of the two is "
+                "missing or added", "Forgetting the 180° rotation"),
         Mistake(_dx(step=1), STRIDE.format(what="dx"), "Ignoring the stride"),
         Mistake(_dx(transpose=True), TRANSPOSED, SQUARE, line=USES_W),
         Mistake(_dx(crop=False),
@@ -355,12 +357,13 @@ CONV2D_DX = Exercise(
                 "padded input, then crop `padding` rows and columns from "
                 "each side", BATCHES),
         Mistake(lambda *args: _index_swapped(*args, wrt="x"),
-                CHANNELS_FILTERS.format(what="W_k(t, ...) is w[k, t], not "
-                                             "w[t, k]"), "The index formula",
+                CHANNELS_FILTERS.format(what="the kernel of filter f on "
+                                             "channel c is w[f, c], not "
+                                             "w[c, f]"), "The index formula",
                 line=USES_W),
         Mistake(_dx(kernel_of=lambda w, f: w[:, f]), CHANNELS_FILTERS.format(
-            what="filter k is w[k], one kernel per channel, while w[:, k] "
-                 "is channel k of every filter"), "The index formula",
+            what="filter f is w[f], one kernel per channel, while w[:, f] "
+                 "is channel f of every filter"), "The index formula",
             line=USES_W),
     ))
 

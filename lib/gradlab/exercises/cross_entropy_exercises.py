@@ -4,7 +4,7 @@ With logits z (N, C), integer labels y (N,) and p = softmax(z) row by row:
 
 - ``check_cross_entropy(cross_entropy)``: the mean loss
   :math:`-\frac{1}{N}\sum_n \log p_{n, y_n}`, finite for huge logits;
-- ``check_ce_grad_probs(ce_grad_probs)``: :math:`-t/(N p)` (N, C);
+- ``check_ce_grad_probs(ce_grad_probs)``: :math:`-T/(N P)` (N, C);
 - ``check_ce_grad_logits(ce_grad_logits)``: :math:`(P - T)/N` (N, C).
 """
 
@@ -108,15 +108,15 @@ CROSS_ENTROPY = Exercise(
                 "(1/N) sum_n, so that it does not grow with the batch size",
                 MEAN),
         Mistake(lambda z, y: _loss(z, y, pick="all"),
-                "you divided by N*C: np.mean over the (N, C) array t * log p "
+                "you divided by N*C: np.mean over the (N, C) array T * log p "
                 "averages over the classes too; sum over the classes, then "
                 "average over the N samples."),
         Mistake(lambda z, y: _loss(z, y, sign=1.0),
                 "the loss is negative: log p <= 0, so the loss is "
                 "-(1/N) sum_n log p_(n, y_n) >= 0", "The negative log"),
         Mistake(lambda z, y: _loss(z, y, pick="block"),
-                "log_p[:, y] takes column y_m of every row n (an N x N "
-                "block), not one entry per sample: index with "
+                "log_p[:, y] takes the N columns y of every row n (an "
+                "N x N block), not one entry per sample: index with "
                 "log_p[np.arange(N), y]."),
         Mistake(lambda z, y: _loss(z, y, pick="max"),
                 "you took the log-probability of the predicted class (the "
@@ -167,7 +167,7 @@ def _probability_cases():
 
 
 def _grad_probs(p, y, *, sign=-1.0, mean=True, t=None, width="C"):
-    r"""-t/(N p) by hand; ``t`` replaces the one-hot factor."""
+    r"""-T/(N P) by hand; ``t`` replaces the one-hot factor."""
     t = _t(p, y, width) if t is None else t(p, y)
     return sign * t / ((len(y) if mean else 1) * p)
 
@@ -192,7 +192,7 @@ CE_GRAD_PROBS = Exercise(
                                          mean=False),
                 "only the true class appears in the loss (the derivative is "
                 "0 for k != y_n), and the mean over the batch brings a "
-                "factor 1/N: -t/(N p)."),
+                "factor 1/N: -T/(N P)."),
         Mistake(lambda p, y: -np.ones_like(p) / (
             len(y) * p[_rows(y), y][:, None]),
                 "-1/(N p_y) belongs in the true class's column only: the "
@@ -201,7 +201,7 @@ CE_GRAD_PROBS = Exercise(
         Mistake(lambda p, y: _grad_probs(p, y) + (1 - _t(p, y)) / (
             len(y) * (1 - p)),
                 "the (1 - t)/(1 - p) term comes from binary cross-entropy; "
-                "the multiclass loss -log p_y has gradient -t/(N p)", BINARY),
+                "the multiclass loss -log p_y has gradient -T/(N P)", BINARY),
         Mistake(lambda p, y: _grad_probs(p, y, width="N"),
                 ONE_HOT_WIDTH.format(arg="probs"), line=WIDTH_N),
         Mistake(lambda p, y: _grad_probs(p, y, width="max"),
@@ -209,7 +209,7 @@ CE_GRAD_PROBS = Exercise(
     ))
 
 check_ce_grad_probs = checker(CE_GRAD_PROBS, r"""Check ``fn(probs, y)``:
-dL/dp = -t/(N p) (N, C) for the mean loss.""")
+dL/dP = -T/(N P) (N, C) for the mean loss.""")
 
 
 # ----------------------------------------------- Exercise 2.3: ce_grad_logits
@@ -281,4 +281,4 @@ CE_GRAD_LOGITS = Exercise(
     ))
 
 check_ce_grad_logits = checker(CE_GRAD_LOGITS, r"""Check ``fn(logits, y)``:
-dL/dz = (P - T)/N (N, C) for the mean cross-entropy.""")
+dL/dZ = (P - T)/N (N, C) for the mean cross-entropy.""")

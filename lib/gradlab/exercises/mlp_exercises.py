@@ -1,15 +1,15 @@
 r"""Checkers for chapter 5, backpropagation through an MLP.
 
 - ``check_linear_backward(fn)``: ``fn(dout, x, w)`` returns ``(dx, dw, db)``
-  of :math:`y = xW + b`, dout (N, M), x (N, D), w (D, M);
+  of :math:`Z = XW + b`, dout (N, M), x (N, D), w (D, M);
 - ``check_tanh_backward(fn)``: ``fn(dout, h)``, :math:`\mathrm{dout} \odot
-  (1 - h^2)` from the cached output :math:`h = \tanh(a)`;
+  (1 - h^2)` from the cached output :math:`h = A = \tanh(Z_1)`;
 - ``check_mlp_gradients(fn)``: ``fn(params, x, y)``, the dict of gradients
-  ``{"W1", "b1", "W2", "b2"}`` of the mean cross-entropy of
-  :math:`z = \tanh(x W_1 + b_1) W_2 + b_2`. A wrong answer is reported
+  ``{"W1", "b1", "W2", "b2"}`` of the mean cross-entropy of the logits
+  :math:`Z_2 = \tanh(X W_1 + b_1) W_2 + b_2`. A wrong answer is reported
   where the backward pass first goes wrong: b2, W2, then b1, W1.
 
-Every case has N, D, M (or N, D, H, C) all different, so that a missing
+Every case has N, D, M (or N, D, M, C) all different, so that a missing
 transpose changes a shape and a sum over the wrong axis changes a length.
 """
 
@@ -81,7 +81,7 @@ def _product(a: str, b: str, target: str) -> str:
 
 
 DW_LINE, DX_LINE = _product("dout", "x", "dw"), _product("dout", "w", "dx")
-# dz times W2 (not W2.T); the slope 1 - h**2 on the raising line
+# dZ2 times W2 (not W2.T); the slope 1 - h**2 on the raising line
 DZ_W2 = (r"(@\s*|dot\([^,]*,\s*)(\w+\[['\"])?W2\b(['\"]\])?"
          r"(?!\s*\.T)")
 SLOPE = r"1\s*-\s*(\w+\s*\*\*\s*2|np\.(square|tanh))|\(1\s*[-+]\s*\w+\)"
@@ -124,9 +124,9 @@ LINEAR_BACKWARD = Exercise(
                 "have the shape of x, (N, D): dx = dout @ w.T", ON_A_BATCH),
         Mistake(lambda *a: _linear(
             *a, dx=lambda dout, w: w @ dout.T, dw=lambda dout, x: dout.T @ x),
-                "dx and dw are both transposed: W^T dy and dy x^T are the "
-                "column-vector formulas, for y = Wx + b. With samples as "
-                "rows, y = xW + b, they read dx = dout @ w.T and dw = "
+                "dx and dw are both transposed: W^T dz and dz x^T are the "
+                "column-vector formulas, for z = Wx + b. With samples as "
+                "rows, Z = XW + b, they read dx = dout @ w.T and dw = "
                 "x.T @ dout, as the table shows", ON_A_BATCH),
         Mistake(lambda *a: _linear(*a, db_axis=1),
                 "db is summed over axis 1, which gives one number per "
@@ -155,7 +155,7 @@ check_linear_backward = checker(LINEAR_BACKWARD, r"""Check ``fn(dout, x, w)``:
 
 def _tanh_case(rng, shape, scale=1.0, note=""):
     a, dout = rng.normal(scale=scale, size=shape), rng.normal(size=shape)
-    return Case(batch_name(shape, "NH") + note, (dout, np.tanh(a)),
+    return Case(batch_name(shape, "NM") + note, (dout, np.tanh(a)),
                 numerical=lambda: numerical_gradient(np.tanh, a.copy(), dout))
 
 
@@ -169,20 +169,20 @@ TANH_BACKWARD = Exercise(
                                            "units (|h| close to 1)")])),
     mistakes=(
         Mistake(lambda dout, h: dout * (1 - h),
-                "1 - h is not the slope of tanh: tanh'(a) = 1 - tanh(a)^2, "
+                "1 - h is not the slope of tanh: tanh'(z) = 1 - tanh(z)^2, "
                 "which is 1 - h**2 in terms of the cached output h",
                 ONE_MINUS_TANH),
         Mistake(lambda dout, h: dout * (1 - np.tanh(h) ** 2),
-                "you applied tanh to h, but h already is tanh(a): the slope "
-                "is 1 - h**2, not 1 - tanh(h)**2; the chapter shows the same "
-                "slip with the sigmoid", ON_THE_OUTPUT),
+                "you applied tanh to h, but h already is tanh(Z1): the "
+                "slope is 1 - h**2, not 1 - tanh(h)**2; the chapter shows "
+                "the same slip with the sigmoid", ON_THE_OUTPUT),
         Mistake(lambda dout, h: 1 - h ** 2,
                 "dout is missing: by the chain rule the local slope "
                 "1 - h**2 multiplies the upstream gradient, entry by entry, "
-                "da = dout * (1 - h**2)", MATRIX),
+                "dZ1 = dout * (1 - h**2)", MATRIX),
         Mistake(lambda dout, h: dout * (h ** 2 - 1),
                 "the sign is flipped: tanh is increasing, so its slope "
-                "1 - h**2 is positive and da has the sign of dout."),
+                "1 - h**2 is positive and dZ1 has the sign of dout."),
         Mistake(lambda dout, h: dout * h * (1 - h),
                 "h(1 - h) is the sigmoid's slope, written with the "
                 "sigmoid's output; for tanh it is 1 - h**2", ONE_MINUS_TANH),
@@ -192,7 +192,7 @@ TANH_BACKWARD = Exercise(
     ))
 
 check_tanh_backward = checker(TANH_BACKWARD, r"""Check ``fn(dout, h)``:
-``da = dout * (1 - h**2)`` from the tanh output ``h``.""")
+``dZ1 = dout * (1 - h**2)`` from the tanh output ``h``.""")
 
 
 # ----------------------------------------------- Exercise 5.3: mlp_gradients
@@ -216,28 +216,28 @@ def _mlp_case(rng, n, d, hidden, classes):
 
 
 def _mlp(params, x, y, *, divide_by=None, sign=1.0,
-         slope=lambda a, h: 1 - h ** 2, back=lambda dz, W2: dz @ W2.T,
+         slope=lambda z1, a: 1 - a ** 2, back=lambda dz2, W2: dz2 @ W2.T,
          transposed=(), bias_axis_1=()):
     r"""The backward pass by hand; the switches reproduce the slips."""
-    a = x @ params["W1"] + params["b1"]
-    h = np.tanh(a)
-    p = softmax(h @ params["W2"] + params["b2"], axis=-1)
-    dz = sign * (p - np.eye(p.shape[1])[y]) / (
+    z1 = x @ params["W1"] + params["b1"]
+    a = np.tanh(z1)
+    p = softmax(a @ params["W2"] + params["b2"], axis=-1)
+    dz2 = sign * (p - np.eye(p.shape[1])[y]) / (
         len(y) if divide_by is None else divide_by(len(y)))
-    da = back(dz, params["W2"]) * slope(a, h)
+    dz1 = back(dz2, params["W2"]) * slope(z1, a)
     grads = {}
-    for layer, layer_input, dout in ((1, x, da), (2, h, dz)):
+    for layer, layer_input, dout in ((1, x, dz1), (2, a, dz2)):
         grads[f"W{layer}"] = (dout.T @ layer_input if layer in transposed
                               else layer_input.T @ dout)
         grads[f"b{layer}"] = dout.sum(axis=1 if layer in bias_axis_1 else 0)
     return grads
 
 
-def _slope_times_delta(params, x, y):
-    h = np.tanh(x @ params["W1"] + params["b1"])
-    p = softmax(h @ params["W2"] + params["b2"], axis=-1)
-    delta = (p - np.eye(p.shape[1])[y]) / len(y)
-    return {"W1": x.T @ ((1 - h ** 2) * delta)}  # (N, H) times (N, C): raises
+def _slope_times_dz2(params, x, y):
+    a = np.tanh(x @ params["W1"] + params["b1"])
+    p = softmax(a @ params["W2"] + params["b2"], axis=-1)
+    dz2 = (p - np.eye(p.shape[1])[y]) / len(y)
+    return {"W1": x.T @ ((1 - a ** 2) * dz2)}  # (N, M) times (N, C): raises
 
 
 def _slip(**switches):
@@ -248,17 +248,17 @@ TRANSPOSED = ("the gradient of {param} is transposed: {wrong} has shape "
               "{shape}, but {param} is {right_shape}. A weight's gradient "
               "is the layer's input, transposed, times the gradient of its "
               "output: {right}")
-DH_NEEDS_TRANSPOSE = (
-    "dz @ W2 is missing a transpose: dz is (N, C) and W2 is (H, C), so the "
-    "product does not exist. The error sent back to the hidden units, "
-    "sum_k delta_k w_kj, is dh = dz @ W2.T, shape (N, H)")
+DA_NEEDS_TRANSPOSE = (
+    "dZ2 @ W2 is missing a transpose: dZ2 is (N, C) and W2 is (M, C), so "
+    "the product does not exist. The gradient sent back to the hidden "
+    "units, sum_k dZ2[n, k] W2[j, k], is dA = dZ2 @ W2.T, shape (N, M)")
 NOT_THROUGH_W2 = (
-    "the hidden layer's error must come back through W2: dh = dz @ W2.T "
-    "has one column per hidden unit, then da = dh * (1 - h**2). dz itself "
-    "has one column per class")
+    "the hidden layer's gradient must come back through W2: dA = "
+    "dZ2 @ W2.T has one column per hidden unit, then dZ1 = "
+    "dA * (1 - A**2). dZ2 itself has one column per class")
 BIAS_AXIS = ("a bias gradient is summed over axis 1, one number per sample: "
-             "each bias is added to every row, so db1 = da.sum(axis=0) and "
-             "db2 = dz.sum(axis=0) sum over the batch")
+             "each bias is added to every row, so db1 = dZ1.sum(axis=0) and "
+             "db2 = dZ2.sum(axis=0) sum over the batch")
 
 MLP_GRADIENTS = Exercise(
     name="mlp_gradients", chapter=5, arg_names=("params", "x", "y"),
@@ -272,50 +272,50 @@ MLP_GRADIENTS = Exercise(
     mistakes=(
         Mistake(_slip(divide_by=lambda n: 1),
                 "every gradient is N times too large: the loss is the mean "
-                "over the batch, so dz = (p - t)/N, and the 1/N reaches "
+                "over the batch, so dZ2 = (P - T)/N, and the 1/N reaches "
                 "every parameter from there", MATRIX),
         Mistake(_slip(divide_by=lambda n: n * n),
                 "every gradient is N times too small: you divided by N "
                 "twice. If you start from cross_entropy_backward, its "
-                "(p - t)/N already holds the 1/N of the mean; the layers "
+                "(P - T)/N already holds the 1/N of the mean; the layers "
                 "only add up over the batch."),
         Mistake(_slip(sign=-1.0),
-                "every gradient has the wrong sign: dL/dz = p - t "
-                "(probabilities minus one-hot targets), not t - p, with "
+                "every gradient has the wrong sign: dL/dZ2 = (P - T)/N "
+                "(probabilities minus one-hot targets), not (T - P)/N, with "
                 "which gradient descent would climb the loss", INDEX),
-        Mistake(_slip(slope=lambda a, h: 1 - h),
-                "W1 and b1 are wrong: the hidden layer's slope is 1 - h**2 "
-                "(tanh' = 1 - tanh^2), not 1 - h", ONE_MINUS_TANH),
-        Mistake(_slip(slope=lambda a, h: 1 - np.tanh(h) ** 2),
-                "W1 and b1 are wrong: h already is tanh(a), so the slope is "
-                "1 - h**2, not 1 - tanh(h)**2; the chapter shows the same "
+        Mistake(_slip(slope=lambda z1, a: 1 - a),
+                "W1 and b1 are wrong: the hidden layer's slope is 1 - A**2 "
+                "(tanh' = 1 - tanh^2), not 1 - A", ONE_MINUS_TANH),
+        Mistake(_slip(slope=lambda z1, a: 1 - np.tanh(a) ** 2),
+                "W1 and b1 are wrong: A already is tanh(Z1), so the slope "
+                "is 1 - A**2, not 1 - tanh(A)**2; the chapter shows the same "
                 "slip with the sigmoid", ON_THE_OUTPUT),
-        Mistake(_slip(slope=lambda a, h: 1 - a ** 2),
-                "W1 and b1 are wrong: 1 - a**2 puts the pre-activation where "
-                "tanh(a) belongs. The slope is 1 - tanh(a)**2 = 1 - h**2, "
-                "from the output h", ON_THE_OUTPUT),
-        Mistake(_slip(slope=lambda a, h: 1.0),
+        Mistake(_slip(slope=lambda z1, a: 1 - z1 ** 2),
+                "W1 and b1 are wrong: 1 - Z1**2 puts the pre-activation "
+                "where tanh(Z1) belongs. The slope is 1 - tanh(Z1)**2 = "
+                "1 - A**2, from the output A", ON_THE_OUTPUT),
+        Mistake(_slip(slope=lambda z1, a: 1.0),
                 "W1 and b1 are wrong: the tanh layer's slope is missing, "
-                "da = dh * (1 - h**2)", INDEX),
+                "dZ1 = dA * (1 - A**2)", INDEX),
         Mistake(_slip(transposed=(2,)), TRANSPOSED.format(
-            param="W2", wrong="dz.T @ h", shape="(C, H)",
-            right_shape="(H, C)", right="dW2 = h.T @ dz"), MATRIX),
+            param="W2", wrong="dZ2.T @ A", shape="(C, M)",
+            right_shape="(M, C)", right="dW2 = A.T @ dZ2"), MATRIX),
         Mistake(_slip(transposed=(1,)), TRANSPOSED.format(
-            param="W1", wrong="da.T @ x", shape="(H, D)",
-            right_shape="(D, H)", right="dW1 = x.T @ da"), MATRIX),
+            param="W1", wrong="dZ1.T @ x", shape="(M, D)",
+            right_shape="(D, M)", right="dW1 = x.T @ dZ1"), MATRIX),
         Mistake(_slip(transposed=(1, 2)),
-                "the gradients of W1 and W2 are both transposed, (H, D) and "
-                "(C, H): those are the column-vector formulas. With samples "
+                "the gradients of W1 and W2 are both transposed, (M, D) and "
+                "(C, M): those are the column-vector formulas. With samples "
                 "as rows a weight's gradient is the layer's input, "
                 "transposed, times the gradient of its output: "
-                "dW1 = x.T @ da, dW2 = h.T @ dz", MATRIX),
-        Mistake(_slip(back=lambda dz, W2: dz @ W2), DH_NEEDS_TRANSPOSE, INDEX,
-                line=DZ_W2),
-        Mistake(_slip(back=np.dot), DH_NEEDS_TRANSPOSE, INDEX, line=DZ_W2),
-        Mistake(_slip(back=lambda dz, W2: dz), NOT_THROUGH_W2, INDEX,
+                "dW1 = x.T @ dZ1, dW2 = A.T @ dZ2", MATRIX),
+        Mistake(_slip(back=lambda dz2, W2: dz2 @ W2), DA_NEEDS_TRANSPOSE,
+                INDEX, line=DZ_W2),
+        Mistake(_slip(back=np.dot), DA_NEEDS_TRANSPOSE, INDEX, line=DZ_W2),
+        Mistake(_slip(back=lambda dz2, W2: dz2), NOT_THROUGH_W2, INDEX,
                 line=SLOPE),
-        Mistake(_slope_times_delta, NOT_THROUGH_W2, INDEX, line=SLOPE),
-        Mistake(_slip(back=lambda dz, W2: dz, slope=lambda a, h: 1.0),
+        Mistake(_slope_times_dz2, NOT_THROUGH_W2, INDEX, line=SLOPE),
+        Mistake(_slip(back=lambda dz2, W2: dz2, slope=lambda z1, a: 1.0),
                 NOT_THROUGH_W2, INDEX, line=SLOPE),
         Mistake(_slip(bias_axis_1=(2,)), BIAS_AXIS, BIAS_AXIS_HEADING),
         Mistake(_slip(bias_axis_1=(1,)), BIAS_AXIS, BIAS_AXIS_HEADING),

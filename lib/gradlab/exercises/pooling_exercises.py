@@ -132,15 +132,16 @@ STRIDE_IGNORED = ("your windows start at i, one entry apart, but window i "
                   "starts at i*S: with stride S it covers j = iS, ..., "
                   "iS + K - 1")
 STRIDE_IGNORED_2D = ("your windows start one row and one column apart: with "
-                     "stride (SH, SW), window (i, j) starts at row i*SH and "
-                     "column j*SW")
-KERNEL_SWAPPED = ("your windows are KW x KH instead of KH x KW: kernel_size "
-                  "= (KH, KW) gives the rows first, then the columns")
-STRIDE_SWAPPED = ("your strides are swapped: stride = (SH, SW), so window "
-                  "(i, j) starts at row i*SH and column j*SW")
-GROWN_2D = ("your windows are (KH + 1) x (KW + 1): window (i, j) covers rows "
-            "i*SH : i*SH + KH and columns j*SW : j*SW + KW{of}, slice ends "
-            "excluded")
+                     "stride (S_H, S_W), window (i, j) starts at row i*S_H "
+                     "and column j*S_W")
+KERNEL_SWAPPED = ("your windows are K_W x K_H instead of K_H x K_W: "
+                  "kernel_size = (K_H, K_W) gives the rows first, then the "
+                  "columns")
+STRIDE_SWAPPED = ("your strides are swapped: stride = (S_H, S_W), so window "
+                  "(i, j) starts at row i*S_H and column j*S_W")
+GROWN_2D = ("your windows are (K_H + 1) x (K_W + 1): window (i, j) covers "
+            "rows i*S_H : i*S_H + K_H and columns j*S_W : j*S_W + K_W{of}, "
+            "slice ends excluded")
 
 # (switches, message, heading, exercises: "1" for 1-D, "2" for 2-D)
 MAX_SLIPS = (
@@ -165,12 +166,12 @@ MAX_SLIPS = (
      "only real entries equal that minimum the padding ties with them, and "
      "np.argmax picks the padding. Pad with -inf, never the maximum",
      "Padding", "2"),
-    (dict(pad=False), "your windows ignore the padding: pad x with PH rows "
-     "and PW columns of -inf on each side first; window (i, j) starts at "
-     "row i*SH and column j*SW of the padded input", "Padding", "2"),
+    (dict(pad=False), "your windows ignore the padding: pad x with P_H "
+     "rows and P_W columns of -inf on each side first; window (i, j) starts "
+     "at row i*S_H and column j*S_W of the padded input", "Padding", "2"),
     (dict(crop=False), "your dx still has the padding: the gradient of the "
-     "padded input is (H + 2PH, W + 2PW); crop PH rows and PW columns off "
-     "each side to get the shape of x", "Padding", "2"),
+     "padded input is (H + 2P_H, W + 2P_W); crop P_H rows and P_W columns "
+     "off each side to get the shape of x", "Padding", "2"),
     (dict(across_channels=True), "the gradient of channel c reached another "
      "channel: pooling works on each channel separately, so search the "
      "maximum in x[n, c, window] only and add to dx[n, c]", CHANNELS, "12"),
@@ -333,21 +334,21 @@ def _avg2d_assigned_by_offset(dout, x_shape, kernel_size, stride):
     (kh, kw), (sh, sw) = kernel_size, stride
     out_h, out_w = dout.shape[2:]
     dx = np.zeros(x_shape)
-    for m in range(kh):
-        for k in range(kw):
-            dx[:, :, m:m + sh * out_h:sh, k:k + sw * out_w:sw] = \
+    for u in range(kh):
+        for v in range(kw):
+            dx[:, :, u:u + sh * out_h:sh, v:v + sw * out_w:sw] = \
                 dout / (kh * kw)
     return dx
 
 
 AVG_SLIPS = (
     (dict(sign=-1.0), "the gradient has the wrong sign: each input of a "
-     "window raises its average with slope +1/(KH*KW)", SIGN, "2"),
-    (dict(divisor=lambda kh, kw: 1), "the gradient is KH*KW times too "
-     "large: each window's dout is shared out as dout/(KH*KW), because its "
-     "output is the mean, not the sum, of the window", TWO_D, "2"),
-    (dict(divisor=lambda kh, kw: kh + kw), "you divided by KH + KW: a "
-     "KH x KW window holds KH*KW inputs, and the mean divides by that "
+     "window raises its average with slope +1/(K_H*K_W)", SIGN, "2"),
+    (dict(divisor=lambda kh, kw: 1), "the gradient is K_H*K_W times too "
+     "large: each window's dout is shared out as dout/(K_H*K_W), because "
+     "its output is the mean, not the sum, of the window", TWO_D, "2"),
+    (dict(divisor=lambda kh, kw: kh + kw), "you divided by K_H + K_W: a "
+     "K_H x K_W window holds K_H*K_W inputs, and the mean divides by that "
      "count", TWO_D, "2"),
     (dict(grow=1), GROWN_2D.format(of=""), OFF_BY_ONE, "2"),
     (dict(assign=True), ASSIGNED, "Assigning instead of accumulating", "2"),

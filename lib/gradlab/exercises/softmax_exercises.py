@@ -1,7 +1,7 @@
 r"""Checkers for chapter 1, the softmax Jacobian.
 
 - ``check_softmax(softmax)``: a stable softmax over each row of z (N, C);
-- ``check_softmax_jacobian(softmax_jacobian)``: z (n,) -> J (n, n),
+- ``check_softmax_jacobian(softmax_jacobian)``: z (C,) -> J (C, C),
   ``J[i, j] = ds_i/dz_j``;
 - ``check_softmax_vjp(softmax_vjp)``: dL/dz (N, C) from ``dout`` = dL/ds and
   ``s`` = softmax(z), without building the Jacobian.
@@ -98,8 +98,9 @@ def _jacobian_case(description, z, numerical=True):
 
 
 def _quotient_rule(z, dexp):
-    r"""(de_i/dz_j S - e_i e_j) / S^2 with e = exp(z), S = sum(e), as
-    written from the quotient rule, with ``dexp`` in place of de_i/dz_j."""
+    r"""(de_i/dz_j Sigma - e_i e_j) / Sigma^2 with e = exp(z), Sigma =
+    sum(e), as written from the quotient rule, with ``dexp`` in place of
+    de_i/dz_j."""
     e = np.exp(z)
     total = np.sum(e)
     return (dexp(e) * total - np.outer(e, e)) / total ** 2
@@ -119,7 +120,7 @@ SOFTMAX_JACOBIAN = Exercise(
         _jacobian_case("z of length 3", _rng.normal(size=3)),
         _jacobian_case("z of length 1 (a single class, so J = [[0]])",
                        np.array([0.7]), numerical=False),
-        Case("logits of magnitude 1000 (n=3)",
+        Case("logits of magnitude 1000 (C=3)",
              (np.array([1000.0, 999.0, 1001.5]),),
              "Compute s with a stable softmax (subtract max(z) first) "
              "before building J", STABILITY),
@@ -167,7 +168,7 @@ SOFTMAX_JACOBIAN = Exercise(
     ))
 
 check_softmax_jacobian = checker(SOFTMAX_JACOBIAN, r"""Check ``fn(z)``: the
-(n, n) Jacobian ``J[i, j] = ds_i/dz_j`` of softmax at z (n,).""")
+(C, C) Jacobian ``J[i, j] = ds_i/dz_j`` of softmax at z (C,).""")
 
 
 # -------------------------------------------------- Exercise 1.3: softmax_vjp
