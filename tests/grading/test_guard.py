@@ -114,6 +114,19 @@ def test_the_table_names_real_functions_for_every_checker():
             assert guard.resolve(op).__module__ == op.partition(":")[0]
 
 
+def test_the_table_covers_what_each_exercise_says_it_reproduces():
+    # Exercise.reproduces (the checkers' registry) names the library code each
+    # exercise re-derives; the guard must trip on every one of them.
+    for _, exercises in gradlab.exercises.CHAPTERS.values():
+        for exercise in exercises:
+            tripped = guard.REFERENCE_OPS[exercise.name]
+            for name in exercise.reproduces:
+                module, _, attribute = name.rpartition(".")
+                target = f"gradlab.{module}:{attribute}"
+                assert any(op == target or op.startswith(target + ".")
+                           for op in tripped), (exercise.name, name)
+
+
 @pytest.mark.parametrize("name,op", [(name, op) for name, ops in
                                      sorted(guard.REFERENCE_OPS.items()) for op in ops])
 def test_an_answer_that_calls_a_reference_op_scores_zero(name, op):
