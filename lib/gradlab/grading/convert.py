@@ -88,26 +88,31 @@ def _nbgrader(
     return meta
 
 
-def _only_function(code: str, where: str) -> ast.FunctionDef:
+def _single(code: str, kind: type) -> ast.stmt | None:
+    r"""The cell's one statement if it is a ``kind``; otherwise None."""
     try:
-        tree = ast.parse(code)
+        body = ast.parse(code).body
+    except SyntaxError:
+        return None
+    return body[0] if len(body) == 1 and isinstance(body[0], kind) else None
+
+
+def _only_function(code: str, where: str) -> ast.FunctionDef:
+    function = _single(code, ast.FunctionDef)
+    if function is not None:
+        return function
+    try:
+        ast.parse(code)
     except SyntaxError as error:
         raise ConversionError(f"{where}: not valid Python ({error})") from None
-    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
-        raise ConversionError(
-            f"{where}: expected exactly one function definition"
-        )
-    return tree.body[0]
+    raise ConversionError(f"{where}: expected exactly one function definition")
 
 
 def _is_stub(code: str) -> bool:
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    function = _single(code, ast.FunctionDef)
+    if function is None:
         return False
-    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
-        return False
-    last = tree.body[0].body[-1]
+    last = function.body[-1]
     return (
         isinstance(last, ast.Raise)
         and last.exc is not None
@@ -117,13 +122,10 @@ def _is_stub(code: str) -> bool:
 
 def _checker_call(code: str):
     r"""``check_x(f)`` -> ("x", "f"); anything else -> None."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    statement = _single(code, ast.Expr)
+    if statement is None:
         return None
-    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
-        return None
-    call = tree.body[0].value
+    call = statement.value
     if (
         isinstance(call, ast.Call)
         and isinstance(call.func, ast.Name)
