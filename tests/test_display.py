@@ -1,14 +1,13 @@
 r"""The shared presentation helpers print and draw what they say."""
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from gradlab.display import best_time, heatmap, outline, show
 
 matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from gradlab.display import best_time, heatmap, outline, show  # noqa: E402
 
 
 def test_show_prints_fixed_decimals_and_no_negative_zero(capsys):
