@@ -15,8 +15,13 @@ def test_show_prints_fixed_decimals_and_no_negative_zero(capsys):
     assert capsys.readouterr().out == "a = [1.235 0.    2.   ]\n"
 
 
+def test_show_prints_an_overflow_as_it_is(capsys):
+    show("s =", [np.nan, np.inf, -np.inf], precision=2)
+    assert capsys.readouterr().out == "s = [ nan  inf -inf]\n"
+
+
 def test_show_rejects_non_numbers():
-    with pytest.raises(TypeError, match="array must be a numeric array"):
+    with pytest.raises(TypeError, match="array must be numbers, got list"):
         show("a", ["x"])
 
 

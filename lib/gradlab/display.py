@@ -30,10 +30,15 @@ def show(label: str, array, precision: int = 4) -> None:
     r"""Print ``label`` and ``array`` rounded to ``precision`` decimals.
 
     Adding 0.0 after rounding turns -0.0 into 0.0, so a tiny negative
-    number prints as ``0.``, not ``-0.``.
+    number prints as ``0.``, not ``-0.``. NaN and infinity print as they
+    are: a page may show an overflow on purpose.
     """
     precision = as_int(precision, "precision", 0)
-    array = as_float_array(array, "array")
+    try:
+        array = np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"array must be numbers, got "
+                        f"{type(array).__name__} {array!r:.60}") from None
     array = np.round(array, precision) + 0.0
     print(label, np.array2string(array, precision=precision,
                                  suppress_small=True))
