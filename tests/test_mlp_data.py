@@ -1,7 +1,7 @@
 r"""The two-layer network of chapter 5 (gradlab.mlp) and the data sets (gradlab.data).
 
 Network: every parameter of the whole network against central differences (non-square
-N=5, D=3, H=7, C=4 and a batch of 1), the library backward pass against the index-notation
+N=5, D=3, M=7, C=4 and a batch of 1), the library backward pass against the index-notation
 formulas of the chapter, one training step against the update rule written out, training
 on spirals (the loss falls, a stated accuracy is reached, the run is reproducible).
 Data: shapes, dtypes, labels and determinism of the generators and of the digits split.
@@ -29,28 +29,28 @@ SMOOTH = 1e-9
 KEYS = ("W1", "b1", "W2", "b2")
 
 
-def random_network(n, d, hidden, c, seed):
+def random_network(n, d, m, c, seed):
     rng = np.random.default_rng(seed)
-    params = init_mlp(d, hidden, c, seed=seed)
+    params = init_mlp(d, m, c, seed=seed)
     # Non-zero biases, so that a bias gradient summed over the wrong axis cannot hide.
-    params["b1"] = 0.5 * rng.standard_normal(hidden)
+    params["b1"] = 0.5 * rng.standard_normal(m)
     params["b2"] = 0.5 * rng.standard_normal(c)
     return params, rng.standard_normal((n, d)), rng.integers(0, c, size=n)
 
 
 # --- the network --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("n, d, hidden, c", [(5, 3, 7, 4), (1, 3, 7, 4), (6, 2, 5, 3)])
+@pytest.mark.parametrize("n, d, m, c", [(5, 3, 7, 4), (1, 3, 7, 4), (6, 2, 5, 3)])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_every_parameter_of_the_network_matches_central_differences(n, d, hidden, c, seed):
-    params, x, y = random_network(n, d, hidden, c, seed)
+def test_every_parameter_of_the_network_matches_central_differences(n, d, m, c, seed):
+    params, x, y = random_network(n, d, m, c, seed)
     _, cache = mlp_forward(params, x, y)
     grads = mlp_backward(cache)
     assert set(grads) == set(KEYS)
     for key in KEYS:
         assert grads[key].shape == params[key].shape, key
         check_gradient(lambda _: mlp_forward(params, x, y)[0], params[key], grads[key],
-                       name=f"dL/d{key} (N={n}, D={d}, H={hidden}, C={c})",
+                       name=f"dL/d{key} (N={n}, D={d}, M={m}, C={c})",
                        tolerance=SMOOTH, h=1e-5).raise_if_failed()
 
 
