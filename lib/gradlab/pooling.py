@@ -64,7 +64,8 @@ class PoolCache(NamedTuple):
     stride: Pair                   # (SH, SW)
     padding: Pair                  # (PH, PW)
     out_size: Pair                 # (H', W')
-    # max pooling: (N, C, H', W'), flat index into the padded input
+    # max pooling: (N, C, H', W'), the flat index into the padded input of
+    # each window's maximum (the "switches"; ties: the first maximum)
     argmax: np.ndarray | None
     # average pooling: (H', H) and (W', W)
     window_matrices: tuple[np.ndarray, np.ndarray] | None = None
