@@ -23,6 +23,9 @@ from gradlab.conv import (conv1d_backward, conv1d_forward, conv2d_backward, conv
 from gradlab.pooling import (avg_pool1d_backward, avg_pool1d_forward, avg_pool2d_backward,
                              avg_pool2d_forward, max_pool1d_backward, max_pool1d_forward,
                              max_pool2d_backward, max_pool2d_forward)
+from gradlab.pooling import (global_avg_pool_backward, global_avg_pool_forward,
+                             max_pool1d_backward_loops, max_pool1d_forward_loops,
+                             max_pool2d_backward_loops, max_pool2d_forward_loops)
 from tests.registry import OpCase
 
 LINEAR = 1e-9
@@ -118,4 +121,14 @@ CASES: list[OpCase] = [
     OpCase("conv1d b=None K=4 p=1", conv1d_forward, without_db(conv1d_backward),
            conv_inputs((2, 2, 6), (3, 2, 4), bias=False), wrt=(0, 1),
            params={"padding": 1}, tolerance=LINEAR),
+    # chapter 3 (issue 13): global average pooling, max pooling by hand
+    pool("global_avg_pool N=2 C=3 5x7", global_avg_pool_forward, global_avg_pool_backward,
+         normal(2, 3, 5, 7)),
+    pool("global_avg_pool 1x1 map", global_avg_pool_forward, global_avg_pool_backward,
+         normal(3, 2, 1, 1)),
+    pool("max_pool2d_loops k=(3,2) s=(2,3) p=(1,1)", max_pool2d_forward_loops,
+         max_pool2d_backward_loops, distinct(2, 3, 7, 8), kernel_size=(3, 2),
+         stride=(2, 3), padding=(1, 1)),
+    pool("max_pool1d_loops k=4 s=3 p=2", max_pool1d_forward_loops, max_pool1d_backward_loops,
+         distinct(3, 2, 11), kernel_size=4, stride=3, padding=2),
 ]

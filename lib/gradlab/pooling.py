@@ -21,6 +21,18 @@ the rows of each window and another that sums its columns
 (:func:`avg_pool2d_forward`), and the backward pass multiplies by their
 transposes.
 
+Max pooling has two implementations side by side, as convolution has:
+:func:`max_pool2d_forward_loops` and :func:`max_pool2d_backward_loops` (and
+the 1-D versions) visit one window at a time and store, for each window, the
+position of its maximum (the "switches"); :func:`max_pool2d_forward` and
+:func:`max_pool2d_backward` compute the same numbers by looping only over the
+``KH*KW`` offsets of the window and store the same positions as flat
+indices into the padded input.
+
+Global average pooling (:func:`global_avg_pool_forward`) averages each
+channel's whole H x W map to one number, (N, C, H, W) -> (N, C): average
+pooling with the window as large as the map.
+
 Shapes: ``x`` is (N, C, L) in 1-D and (N, C, H, W) in 2-D; ``out`` is
 (N, C, L') or (N, C, H', W'); each backward pass returns ``dx`` with the
 shape of ``x``.
@@ -52,10 +64,33 @@ class PoolCache(NamedTuple):
     stride: Pair                   # (SH, SW)
     padding: Pair                  # (PH, PW)
     out_size: Pair                 # (H', W')
-    # max pooling: (N, C, H', W'), flat index into the padded input
+    # max pooling: (N, C, H', W'), the flat index into the padded input of
+    # each window's maximum (the "switches"; ties: the first maximum)
     argmax: np.ndarray | None
     # average pooling: (H', H) and (W', W)
     window_matrices: tuple[np.ndarray, np.ndarray] | None = None
+
+
+class MaxPoolLoopsCache(NamedTuple):
+    r"""What :func:`max_pool2d_backward_loops` (and the 1-D version) needs.
+
+    Not ``x``: the backward pass only needs to know where each window's
+    maximum was.
+    """
+
+    x_shape: tuple[int, ...]       # (N, C, L) or (N, C, H, W), as given
+    out_shape: tuple[int, ...]     # (N, C, L') or (N, C, H', W'), returned
+    padded_shape: tuple[int, ...]  # (N, C, H + 2 PH, W + 2 PW)
+    padding: Pair                  # (PH, PW)
+    # (N, C, H', W', 2): row and column, in the padded input, of the
+    # maximum of window (n, c, i, j); H' = 1 in 1-D
+    switches: np.ndarray
+
+
+class GlobalPoolCache(NamedTuple):
+    r"""What :func:`global_avg_pool_backward` needs: the input's shape."""
+
+    x_shape: tuple[int, int, int, int]   # (N, C, H, W)
 
 
 # ------------------------------------------------------------------ checks
@@ -365,3 +400,138 @@ def max_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
     Shapes: dout (N, C, H', W') -> dx (N, C, H, W).
     """
     return _max_pool_backward(dout, cache)
+
+
+# ------------------------------------------------ max pooling, by hand
+
+def _max_pool_loops(x, kernel, stride, padding, out_size, x_shape):
+    (kh, kw), (sh, sw) = kernel, stride
+    x_padded = pad(x, padding, -np.inf)
+    out = np.empty(x.shape[:2] + out_size)
+    switches = np.empty(out.shape + (2,), dtype=np.intp)
+    for n, c, i, j in np.ndindex(out.shape):
+        window = x_padded[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+        # np.argmax scans row by row and returns the first maximum
+        u, v = np.unravel_index(np.argmax(window), window.shape)
+        out[n, c, i, j] = window[u, v]
+        switches[n, c, i, j] = (i * sh + u, j * sw + v)
+    cache = MaxPoolLoopsCache(x_shape, _returned_shape(x_shape, out.shape),
+                              x_padded.shape, padding, switches)
+    return out.reshape(cache.out_shape), cache
+
+
+def _max_pool_backward_loops(dout, cache: MaxPoolLoopsCache) -> np.ndarray:
+    dout = check_dout(dout, cache.out_shape)
+    dout = dout.reshape(cache.switches.shape[:-1])   # (N, C, H', W')
+    dx_padded = np.zeros(cache.padded_shape)
+    for n, c, i, j in np.ndindex(dout.shape):
+        p, q = cache.switches[n, c, i, j]
+        dx_padded[n, c, p, q] += dout[n, c, i, j]    # +=: windows overlap
+    return crop(dx_padded, cache.padding).reshape(cache.x_shape)
+
+
+def max_pool2d_forward_loops(x, kernel_size: int | Pair,
+                             stride: int | Pair | None = None,
+                             padding: int | Pair = 0
+                             ) -> tuple[np.ndarray, MaxPoolLoopsCache]:
+    r"""The numbers of :func:`max_pool2d_forward`, one window at a time.
+
+    For reading, not for speed. For each (n, c, i, j) it takes the window
+    of the padded input, finds its first maximum in row-major order, offset
+    (u, v), and stores
+
+    .. math::
+
+        y(n, c, i, j) = \tilde x(n, c,\ i S_H + u,\ j S_W + v)
+
+    together with the switch :math:`(i S_H + u,\ j S_W + v)`, the position
+    of the maximum in the padded input. Arguments, padding with
+    :math:`-\infty` and the tie rule are those of :func:`max_pool2d_forward`.
+
+    Shapes: x (N, C, H, W) -> out (N, C, H', W').
+    """
+    return _max_pool_loops(*_arguments_2d(x, kernel_size, stride, padding),
+                           x_shape=np.shape(x))
+
+
+def max_pool2d_backward_loops(dout, cache: MaxPoolLoopsCache) -> np.ndarray:
+    r"""The gradient of :func:`max_pool2d_backward`, one window at a time.
+
+    Window (n, c, i, j) adds its upstream gradient to the input its switch
+    points at,
+
+    .. math::
+
+        d\tilde x(n, c, p, q) \mathrel{+}= \mathrm{dout}(n, c, i, j),
+        \qquad (p, q) = \text{switch}(n, c, i, j),
+
+    and ``dx`` is :math:`d\tilde x` cropped. Only the switches and ``dout``
+    are used, never ``x``.
+
+    Shapes: dout (N, C, H', W') -> dx (N, C, H, W).
+    """
+    return _max_pool_backward_loops(dout, cache)
+
+
+def max_pool1d_forward_loops(x, kernel_size: int, stride: int | None = None,
+                             padding: int = 0
+                             ) -> tuple[np.ndarray, MaxPoolLoopsCache]:
+    r"""The numbers of :func:`max_pool1d_forward`, one window at a time.
+
+    Computed as :func:`max_pool2d_forward_loops` on an image of height 1;
+    the switches are (0, position in the padded signal).
+
+    Shapes: x (N, C, L) -> out (N, C, L').
+    """
+    return _max_pool_loops(*_arguments_1d(x, kernel_size, stride, padding),
+                           x_shape=np.shape(x))
+
+
+def max_pool1d_backward_loops(dout, cache: MaxPoolLoopsCache) -> np.ndarray:
+    r"""The gradient of :func:`max_pool1d_backward`, one window at a time.
+
+    Shapes: dout (N, C, L') -> dx (N, C, L).
+    """
+    return _max_pool_backward_loops(dout, cache)
+
+
+# ------------------------------------------------- global average pooling
+
+def global_avg_pool_forward(x) -> tuple[np.ndarray, GlobalPoolCache]:
+    r"""Average each channel's whole H x W map to one number.
+
+    .. math::
+
+        y(n, c) = \frac{1}{H W} \sum_{p=0}^{H-1} \sum_{q=0}^{W-1}
+        x(n, c, p, q)
+
+    This is :func:`avg_pool2d_forward` with ``kernel_size=(H, W)`` (one
+    window, the whole map), with the (N, C, 1, 1) result flattened to
+    (N, C): a network's head can use it instead of flattening the maps.
+
+    Shapes: x (N, C, H, W) -> out (N, C).
+    """
+    x = as_float_array(x, "x", ndim=4, layout="(N, C, H, W)")
+    if x.shape[2] * x.shape[3] == 0:
+        raise ValueError(f"x must have at least one pixel per map (H and W "
+                         f">= 1) to average, got shape {x.shape}")
+    return x.mean(axis=(2, 3)), GlobalPoolCache(x.shape)
+
+
+def global_avg_pool_backward(dout, cache: GlobalPoolCache) -> np.ndarray:
+    r"""Gradient of :func:`global_avg_pool_forward`.
+
+    Every pixel of map (n, c) entered its average with weight 1/(HW), so
+
+    .. math::
+
+        \frac{\partial L}{\partial x(n, c, p, q)} =
+        \frac{\mathrm{dout}(n, c)}{H W}
+        \quad \text{for every } (p, q).
+
+    Shapes: dout (N, C) -> dx (N, C, H, W).
+    """
+    batch, channels, height, width = cache.x_shape
+    dout = check_dout(dout, (batch, channels))
+    share = dout[:, :, np.newaxis, np.newaxis] / (height * width)
+    return np.broadcast_to(share, cache.x_shape).copy()

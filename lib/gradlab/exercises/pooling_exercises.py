@@ -10,7 +10,9 @@ kernel); sizes follow :math:`L' = \lfloor (L + 2P - K)/S \rfloor + 1`.
 - ``check_avg_pool2d_grad(fn)``: ``fn(dout, x_shape, kernel_size, stride)``,
   dx (N, C, H, W) of 2-D average pooling;
 - ``check_max_pool2d_grad(fn)``: ``fn(dout, x, kernel_size, stride,
-  padding)``, dx (N, C, H, W) of 2-D max pooling, padded with -inf.
+  padding)``, dx (N, C, H, W) of 2-D max pooling, padded with -inf;
+- ``check_global_avg_pool_grad(fn)``: ``fn(dout, x_shape)``, dx
+  (N, C, H, W) of global average pooling, dout (N, C).
 
 Every mistake is a switch on one by-hand loop in 2-D (:func:`_avg2d`,
 :func:`_max2d`); the 1-D exercises run the same loops on images of height 1.
@@ -24,6 +26,7 @@ import numpy as np
 
 from ..pooling import (avg_pool1d_backward, avg_pool1d_forward,
                        avg_pool2d_backward, avg_pool2d_forward,
+                       global_avg_pool_backward, global_avg_pool_forward,
                        max_pool1d_backward, max_pool1d_forward,
                        max_pool2d_backward, max_pool2d_forward)
 from ._framework import Case, Exercise, Mistake, checker, described
@@ -452,3 +455,66 @@ MAX_POOL2D_GRAD = Exercise(
 check_max_pool2d_grad = checker(MAX_POOL2D_GRAD, r"""Check
 ``fn(dout, x, kernel_size, stride, padding)``: dx (N, C, H, W) of 2-D max
 pooling.""")
+
+
+
+# ----------------------------------------- Exercise 3.6: global_avg_pool_grad
+
+GLOBAL = "Global average pooling"
+
+
+def _global(dout, x_shape, *, divisor=lambda h, w: h * w, mix=False,
+            whole_batch=False):
+    r"""Global average-pooling gradient; the switches are the slips."""
+    batch, channels, height, width = x_shape
+    count = divisor(height, width) * (batch * channels if whole_batch else 1)
+    share = dout / count
+    if mix:  # every channel receives the sum over the channels
+        share = np.repeat(share.sum(axis=1, keepdims=True), channels, axis=1)
+    return np.broadcast_to(share[:, :, None, None], x_shape).copy()
+
+
+def _global_cases():
+    rng = np.random.default_rng(3600)
+
+    def case(note, shape):
+        return spatial(f"{note}: x with {_sizes(shape)}, so dout has shape "
+                       f"(N, C) = {shape[:2]}", rng, global_avg_pool_forward,
+                       rng.normal(size=shape),
+                       inputs=lambda dout, x: (dout, x.shape))
+
+    return (
+        case("maps of 5 x 7 pixels", (2, 3, 5, 7)),
+        case("a batch of 1, square maps", (1, 4, 3, 3)),
+        case("maps of one row", (3, 2, 1, 6)),
+        case("maps of one column", (2, 5, 4, 1)),
+        case("a 1 x 1 map per channel", (4, 3, 1, 1)),
+    )
+
+
+GLOBAL_AVG_POOL_GRAD = Exercise(
+    name="global_avg_pool_grad", chapter=3, arg_names=("dout", "x_shape"),
+    reference=lambda dout, x_shape: global_avg_pool_backward(
+        dout, global_avg_pool_forward(np.zeros(x_shape))[1]),
+    reproduces=("pooling.global_avg_pool_backward",), cases=_global_cases(),
+    mistakes=tuple(Mistake(partial(_global, **switches), message, see)
+                   for switches, message, see in (
+        (dict(divisor=lambda h, w: 1), "dx is H*W times too large: y[n, c] "
+         "is the mean of the map, not its sum, so each pixel receives "
+         "dout[n, c] / (H*W)", GLOBAL),
+        (dict(divisor=lambda h, w: h), "you divided by H only: the map has "
+         "H*W pixels, and each receives dout[n, c] / (H*W)", GLOBAL),
+        (dict(divisor=lambda h, w: w), "you divided by W only: the map has "
+         "H*W pixels, and each receives dout[n, c] / (H*W)", GLOBAL),
+        (dict(divisor=lambda h, w: h + w), "you divided by H + W: the map "
+         "has H*W pixels, and each receives dout[n, c] / (H*W)", GLOBAL),
+        (dict(whole_batch=True), "you divided by N*C*H*W, the size of the "
+         "whole batch: each map is averaged on its own, so each of its "
+         "pixels receives dout[n, c] / (H*W)", GLOBAL),
+        (dict(mix=True), "the gradient of channel c reached every channel: "
+         "y[n, c] averages channel c only, so dout[n, c] flows into "
+         "dx[n, c] and nowhere else", CHANNELS),
+    )))
+
+check_global_avg_pool_grad = checker(GLOBAL_AVG_POOL_GRAD, r"""Check
+``fn(dout, x_shape)``: dx (N, C, H, W) of global average pooling.""")
