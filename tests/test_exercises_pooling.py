@@ -126,3 +126,13 @@ def test_pen_and_paper_numbers():
         assert claim in text, claim
 
 
+
+
+def test_global_average_cases_expose_every_divisor():
+    shapes = [case.inputs[1] for case in pe.GLOBAL_AVG_POOL_GRAD.cases]
+    assert any(h > 1 and w > 1 and h != w for _, _, h, w in shapes)   # H*W vs H, W, H + W
+    assert any(n != c for n, c, _, _ in shapes)                        # a swapped (N, C)
+    assert any(n == 1 for n, _, _, _ in shapes) and any(c > 1 for _, c, _, _ in shapes)
+    for case in pe.GLOBAL_AVG_POOL_GRAD.cases:
+        dout, x_shape = case.inputs
+        assert dout.shape == x_shape[:2] and case.numerical is not None

@@ -40,10 +40,11 @@ from .normalization_attention_exercises import (
     check_attention_backward, check_batchnorm_backward,
     check_layernorm_backward)
 from .pooling_exercises import (AVG_POOL1D_JACOBIAN, AVG_POOL2D_GRAD,
-                                MAX_POOL1D_GRAD, MAX_POOL2D_GRAD,
-                                check_avg_pool1d_jacobian,
-                                check_avg_pool2d_grad, check_max_pool1d_grad,
-                                check_max_pool2d_grad)
+                                GLOBAL_AVG_POOL_GRAD, MAX_POOL1D_GRAD,
+                                MAX_POOL2D_GRAD, check_avg_pool1d_jacobian,
+                                check_avg_pool2d_grad,
+                                check_global_avg_pool_grad,
+                                check_max_pool1d_grad, check_max_pool2d_grad)
 from .softmax_exercises import (SOFTMAX, SOFTMAX_JACOBIAN, SOFTMAX_VJP,
                                 check_softmax, check_softmax_jacobian,
                                 check_softmax_vjp)
@@ -53,7 +54,8 @@ CHAPTERS = {
     1: ("01_softmax_jacobian", (SOFTMAX, SOFTMAX_JACOBIAN, SOFTMAX_VJP)),
     2: ("02_cross_entropy", (CROSS_ENTROPY, CE_GRAD_PROBS, CE_GRAD_LOGITS)),
     3: ("03_pooling", (AVG_POOL1D_JACOBIAN, MAX_POOL1D_GRAD,
-                       AVG_POOL2D_GRAD, MAX_POOL2D_GRAD)),
+                       AVG_POOL2D_GRAD, MAX_POOL2D_GRAD,
+                       GLOBAL_AVG_POOL_GRAD)),
     4: ("04_convolution", (CONV1D_JACOBIAN, CONV2D_DB, CONV2D_DW, CONV2D_DX)),
     5: ("05_mlp_backprop", (LINEAR_BACKWARD, TANH_BACKWARD, MLP_GRADIENTS)),
     6: ("06_capstone_digits", (RELU_BACKWARD, ACCURACY, SGD_STEP)),
@@ -67,6 +69,7 @@ __all__ = [
     "check_cross_entropy", "check_ce_grad_probs", "check_ce_grad_logits",
     "check_avg_pool1d_jacobian", "check_max_pool1d_grad",
     "check_avg_pool2d_grad", "check_max_pool2d_grad",
+    "check_global_avg_pool_grad",
     "check_conv1d_jacobian", "check_conv2d_db", "check_conv2d_dw",
     "check_conv2d_dx",
     "check_linear_backward", "check_tanh_backward", "check_mlp_gradients",
