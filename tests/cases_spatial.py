@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from gradlab.conv import (conv1d_backward, conv1d_forward, conv2d_backward, conv2d_backward_loops,
-                          conv2d_forward, conv2d_forward_loops)
+                          conv2d_forward, conv2d_forward_loops, conv_transpose2d_backward,
+                          conv_transpose2d_forward)
 from gradlab.pooling import (avg_pool1d_backward, avg_pool1d_forward, avg_pool2d_backward,
                              avg_pool2d_forward, max_pool1d_backward, max_pool1d_forward,
                              max_pool2d_backward, max_pool2d_forward)
@@ -131,4 +132,21 @@ CASES: list[OpCase] = [
          stride=(2, 3), padding=(1, 1)),
     pool("max_pool1d_loops k=4 s=3 p=2", max_pool1d_forward_loops, max_pool1d_backward_loops,
          distinct(3, 2, 11), kernel_size=4, stride=3, padding=2),
+    # transposed convolution (chapter 4): x (N, F, H', W'), w (F, C, HH, WW) and b (C,), one
+    # bias per output channel: conv_inputs without bias, then a bias of w_shape[1] entries
+    OpCase("conv_transpose2d F=3 C=2 3x2 s=2 op=1", conv_transpose2d_forward,
+           conv_transpose2d_backward,
+           lambda rng: (*conv_inputs((2, 3, 3, 4), (3, 2, 3, 2), bias=False)(rng),
+                        rng.standard_normal(2)),
+           wrt=(0, 1, 2), params={"stride": 2, "output_padding": 1}, tolerance=LINEAR),
+    OpCase("conv_transpose2d N=1 4x3 s=3 p=1 op=(2, 0)", conv_transpose2d_forward,
+           conv_transpose2d_backward,
+           lambda rng: (*conv_inputs((1, 2, 3, 3), (2, 3, 4, 3), bias=False)(rng),
+                        rng.standard_normal(3)),
+           wrt=(0, 1, 2), params={"stride": 3, "padding": 1, "output_padding": (2, 0)},
+           tolerance=LINEAR),
+    OpCase("conv_transpose2d b=None s=(1,2) p=(1,0)", conv_transpose2d_forward,
+           without_db(conv_transpose2d_backward),
+           conv_inputs((2, 4, 4, 3), (4, 1, 3, 2), bias=False), wrt=(0, 1),
+           params={"stride": (1, 2), "padding": (1, 0)}, tolerance=LINEAR),
 ]

@@ -34,6 +34,14 @@ columns of a matrix and the filters its rows, so the forward pass is one
 product, ``dw`` another (with ``dout``), and ``dx`` a third whose columns, one
 per window, are added back where each window was taken from ("col2im"). The
 1-D functions are the 2-D ones on an image of height 1.
+
+The *transposed convolution* :func:`conv_transpose2d_forward` is the map
+that computes ``dx`` from ``dout``, given a name and a bias: it sends
+(N, F, H', W') back to (N, C, H, W) with the same ``w``, and is the adjoint
+of conv2d, :math:`\langle \mathrm{conv2d}(a), x \rangle =
+\langle a, \mathrm{conv\_transpose2d}(x) \rangle`. Its backward pass is
+therefore a conv2d forward pass (:func:`conv_transpose2d_backward`).
+Decoders and U-Nets use it to upsample.
 """
 
 from __future__ import annotations
@@ -155,25 +163,42 @@ def _filters_as_rows(w):
 
 def _conv_backward(dout, cache: ConvCache):
     dout = check_dout(dout, cache.out_shape)
-    num_filters, channels, hh, ww = cache.w.shape
-    batch = cache.x_shape[0]
-    dout_rows = dout.reshape(batch, num_filters, -1).transpose(1, 0, 2)
-    dout_rows = dout_rows.reshape(num_filters, -1)          # (F, N*H'*W')
+    dout_rows = _channels_as_rows(dout)                     # (F, N*H'*W')
     db = dout_rows.sum(axis=1) if cache.has_bias else None
-    # dw: dout correlated with the input windows, summed over the batch and
-    # every position
-    dw_rows = dout_rows @ cache.columns.T                   # (F, HH*WW*C)
-    dw = dw_rows.reshape(num_filters, hh, ww, channels).transpose(0, 3, 1, 2)
-    # dx: every window receives the filters weighted by its dout (one GEMM)
-    # and is added back where it was taken from (col2im); overlapping windows
-    # add up
-    dwindows = _filters_as_rows(cache.w).T @ dout_rows  # (HH*WW*C, N*H'*W')
-    dwindows = dwindows.reshape((hh * ww, channels, batch) + cache.out_size)
-    dx_padded = scatter_windows(dwindows, cache.padded_shape, (hh, ww),
-                                cache.stride, cache.out_size)
-    dx = crop(dx_padded, cache.padding).transpose(1, 0, 2, 3)  # (N, C, H, W)
+    dw = _weight_gradient(dout_rows, cache.columns, cache.w.shape)
+    dx = _input_gradient(dout_rows, cache.w, cache.padded_shape,
+                         cache.stride, cache.padding, cache.out_size)
     return (np.ascontiguousarray(dx).reshape(cache.x_shape),
             np.ascontiguousarray(dw).reshape(cache.w_shape), db)
+
+
+def _channels_as_rows(a):
+    r"""a (N, F, H', W') as a matrix (F, N*H'*W'), columns like (n, i, j)."""
+    return a.reshape(a.shape[0], a.shape[1], -1).transpose(1, 0, 2).reshape(
+        a.shape[1], -1)
+
+
+def _weight_gradient(dout_rows, columns, w_shape):
+    r"""dw (F, C, HH, WW) from dout as rows and the input windows."""
+    num_filters, channels, hh, ww = w_shape
+    # dout correlated with the input windows, summed over the batch and every
+    # position
+    dw_rows = dout_rows @ columns.T                          # (F, HH*WW*C)
+    return dw_rows.reshape(num_filters, hh, ww, channels).transpose(0, 3, 1, 2)
+
+
+def _input_gradient(dout_rows, w, padded_shape, stride, padding, out_size):
+    r"""dx (N, C, H, W) from dout as rows (F, N*H'*W') and the filters."""
+    _, channels, hh, ww = w.shape
+    batch = padded_shape[1]
+    # every window receives the filters weighted by its dout (one GEMM) and
+    # is added back where it was taken from (col2im); overlapping windows
+    # add up
+    dwindows = _filters_as_rows(w).T @ dout_rows     # (HH*WW*C, N*H'*W')
+    dwindows = dwindows.reshape((hh * ww, channels, batch) + out_size)
+    dx_padded = scatter_windows(dwindows, padded_shape, (hh, ww), stride,
+                                out_size)
+    return crop(dx_padded, padding).transpose(1, 0, 2, 3)    # (N, C, H, W)
 
 
 def conv2d_forward(x, w, b=None, stride: int | Pair = 1,
@@ -270,6 +295,151 @@ def conv1d_backward(dout, cache: ConvCache):
     Shapes: dout (N, F, L') -> dx (N, C, L), dw (F, C, K), db (F,) or None.
     """
     return _conv_backward(dout, cache)
+
+
+# ------------------------------------------------- the transposed convolution
+
+class ConvTransposeCache(NamedTuple):
+    r"""What :func:`conv_transpose2d_backward` needs."""
+
+    x: np.ndarray              # (N, F, H', W'), the transpose's input
+    w: np.ndarray              # (F, C, HH, WW), the conv2d layout
+    stride: Pair
+    padding: Pair
+    out_shape: tuple[int, ...]  # (N, C, H, W)
+    has_bias: bool
+
+
+def _arguments_transpose(x, w, b, stride, padding, output_padding):
+    x = as_float_array(x, "x", ndim=4, layout="(N, F, H', W')")
+    w = as_float_array(w, "w", ndim=4, layout="(F, C, HH, WW)")
+    stride = as_pair(stride, "stride", 1)
+    padding = as_pair(padding, "padding", 0)
+    output_padding = as_pair(output_padding, "output_padding", 0)
+    if x.shape[1] != w.shape[0]:
+        raise ValueError(f"x has {x.shape[1]} channels but w of shape "
+                         f"{w.shape} maps F={w.shape[0]} channels back to "
+                         f"C={w.shape[1]} (x.shape[1] must equal "
+                         f"w.shape[0])")
+    if b is not None:
+        b = as_float_array(b, "b", ndim=1, layout="(C,)")
+        if b.shape[0] != w.shape[1]:
+            raise ValueError(f"b must hold one bias per output channel: "
+                             f"expected length C={w.shape[1]}, got "
+                             f"{b.shape[0]}")
+    size = []
+    for axis, a, k, s, p, extra in zip(
+            ("height", "width"), x.shape[2:], w.shape[2:], stride, padding,
+            output_padding):
+        if extra >= s:
+            raise ValueError(f"output_padding must be smaller than the "
+                             f"stride along the {axis}: expected 0 to "
+                             f"{s - 1}, got {extra}")
+        length = (a - 1) * s - 2 * p + k + extra
+        if length < 1:
+            raise ValueError(f"the output {axis} (H' - 1)*S - 2P + HH + "
+                             f"output_padding = ({a} - 1)*{s} - 2*{p} + {k} "
+                             f"+ {extra} = {length} must be >= 1: padding "
+                             f"{p} is too large")
+        size.append(length)
+    return x, w, b, stride, padding, tuple(size)
+
+
+def conv_transpose2d_forward(x, w, b=None, stride: int | Pair = 1,
+                             padding: int | Pair = 0,
+                             output_padding: int | Pair = 0
+                             ) -> tuple[np.ndarray, ConvTransposeCache]:
+    r"""Transposed convolution: the input gradient of :func:`conv2d_forward`.
+
+    For the conv2d layer with filters ``w``, stride S and padding P, which
+    maps (N, C, H, W) to (N, F, H', W'), this is the adjoint map from
+    (N, F, H', W') back to (N, C, H, W): ``x`` plays the part of ``dout``
+    and the result is ``dx`` of :func:`conv2d_backward` (plus the bias),
+
+    .. math::
+
+        z(n, c, p - P_H, q - P_W) = \sum_{f}
+        \sum_{(i, u):\ i S_H + u = p}\ \sum_{(j, v):\ j S_W + v = q}
+        x(n, f, i, j)\, w(f, c, u, v) + b(c),
+
+    so that, with ``b=None``,
+    :math:`\langle \mathrm{conv2d}(a), x \rangle =
+    \langle a, \mathrm{conv\_transpose2d}(x) \rangle` for every a.
+    Each input entry spreads ``x(n, f, i, j) * w(f)`` over the window of
+    output (i, j); overlapping windows add up. The output size is
+
+    .. math::
+
+        H = (H' - 1) S_H - 2 P_H + HH + \mathrm{output\_padding}_H
+
+    (the same for W). Several input heights give the same H' when the
+    stride does not divide :math:`H + 2P - HH`; ``output_padding``
+    (0 to S - 1) picks one, adding rows at the bottom (columns on the right)
+    that no window reaches, so they receive only the bias.
+
+    ``w`` is the conv2d weight (F, C, HH, WW) as it is: the transpose maps
+    the F channels back to the C channels. PyTorch's ``ConvTranspose2d``
+    stores its weight as (in_channels, out_channels, HH, WW), which is the
+    same array. ``stride``, ``padding`` and ``output_padding`` take an int
+    or a pair (rows, columns); ``b=None`` means no bias.
+
+    Shapes: x (N, F, H', W'), w (F, C, HH, WW), b (C,) -> out (N, C, H, W).
+    """
+    x, w, b, stride, padding, size = _arguments_transpose(
+        x, w, b, stride, padding, output_padding)
+    batch, channels = x.shape[0], w.shape[1]
+    padded_shape = (channels, batch, size[0] + 2 * padding[0],
+                    size[1] + 2 * padding[1])
+    out = _input_gradient(_channels_as_rows(x), w, padded_shape, stride,
+                          padding, x.shape[2:])
+    if b is not None:
+        out = out + b[:, np.newaxis, np.newaxis]
+    out = np.ascontiguousarray(out)
+    cache = ConvTransposeCache(x, w, stride, padding, out.shape,
+                               b is not None)
+    return out, cache
+
+
+def conv_transpose2d_backward(dout, cache: ConvTransposeCache):
+    r"""Gradients of :func:`conv_transpose2d_forward` for x, w and b.
+
+    The forward map is the adjoint of a conv2d, so its own adjoint is that
+    conv2d: ``dx`` is :func:`conv2d_forward` of ``dout`` with the same
+    ``w``, stride and padding (no bias),
+
+    .. math::
+
+        \frac{\partial L}{\partial x(n, f, i, j)} = \sum_{c, u, v}
+        \widetilde{\mathrm{dout}}(n, c,\ i S_H + u,\ j S_W + v)\,
+        w(f, c, u, v),
+
+    where :math:`\widetilde{\mathrm{dout}}` is ``dout`` padded by P. The
+    weight gradient is the conv2d weight gradient with the parts of input
+    and upstream gradient exchanged: ``dout`` is the image and ``x`` the
+    gradient,
+
+    .. math::
+
+        \frac{\partial L}{\partial w(f, c, u, v)} = \sum_{n, i, j}
+        x(n, f, i, j)\, \widetilde{\mathrm{dout}}(n, c,\ i S_H + u,\
+        j S_W + v), \qquad
+        \frac{\partial L}{\partial b(c)} = \sum_{n, p, q}
+        \mathrm{dout}(n, c, p, q).
+
+    Rows and columns added by ``output_padding`` lie in no window, so they
+    contribute to ``db`` only. ``db`` is ``None`` when the forward pass had
+    ``b=None``.
+
+    Shapes: dout (N, C, H, W) -> dx (N, F, H', W'), dw (F, C, HH, WW),
+    db (C,) or None.
+    """
+    dout = check_dout(dout, cache.out_shape)
+    dx, conv_cache = _conv(dout, cache.w, None, cache.stride, cache.padding,
+                           cache.x.shape[2:], dout.shape, cache.w.shape)
+    dw = _weight_gradient(_channels_as_rows(cache.x), conv_cache.columns,
+                          cache.w.shape)
+    db = dout.sum(axis=(0, 2, 3)) if cache.has_bias else None
+    return dx, np.ascontiguousarray(dw), db
 
 
 # ---------------------------------------------------------- index by index

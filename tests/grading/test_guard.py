@@ -206,3 +206,20 @@ def test_a_replaced_numpy_function_is_caught():
 def test_a_value_instead_of_a_function_gets_the_checkers_own_message():
     passed, verdict = guard.grade_exercise("softmax", None)
     assert not passed and "pass your function itself" in _flat(verdict)
+
+
+def test_the_transposed_convolution_is_no_way_around_conv2d_backward():
+    # conv_transpose2d's forward is conv2d's dx: a correct answer through it
+    # must still score zero, as one through conv2d_backward does.
+    from gradlab.conv import conv_transpose2d_forward
+
+    def conv2d_dx(dout, x, w, stride, padding):
+        out, _ = conv_transpose2d_forward(dout, w, None, stride, padding)
+        extra = [x.shape[2] - out.shape[2], x.shape[3] - out.shape[3]]
+        return conv_transpose2d_forward(dout, w, None, stride, padding,
+                                        output_padding=tuple(extra))[0]
+
+    assert gradlab.exercises.check_conv2d_dx(conv2d_dx)   # it is correct
+    passed, verdict = guard.grade_exercise("conv2d_dx", conv2d_dx)
+    assert not passed
+    assert "calls gradlab.conv.conv_transpose2d_forward" in _flat(verdict)

@@ -38,8 +38,15 @@ import numpy as np
 # The library's functions that compute an exercise's answer (or most of it): an
 # answer must not call them. "module:qualname"; a method is
 # "module:Class.method".
+# The transposed convolution's forward is conv2d's dx and its backward
+# computes conv2d's dw, so it reproduces the backward pass as well.
 CONV2D_BACKWARD = ("gradlab.conv:conv2d_backward",
                    "gradlab.conv:conv2d_backward_loops",
+                   "gradlab.conv:_conv_backward",
+                   "gradlab.conv:_input_gradient",
+                   "gradlab.conv:_weight_gradient",
+                   "gradlab.conv:conv_transpose2d_forward",
+                   "gradlab.conv:conv_transpose2d_backward",
                    "gradlab.layers:Conv2d.backward")
 REFERENCE_OPS = {
     "softmax": ("gradlab.softmax:softmax", "gradlab.softmax:log_softmax",
