@@ -15,8 +15,9 @@ import numpy as np
 NAME = "ce_smoothing_grad"
 # A phrase of each registered mistake's message: an unregistered answer's
 # feedback must contain none of them.
-NAMED = ("one-hot target", "alpha/(C - 1)", "alpha and 1 - alpha are "
-         "swapped", "smoothed the prediction", "1/N is missing",
+NAMED = ("one-hot target", "alpha/(C - 1)",
+         "alpha and 1 - alpha are swapped", "smoothed the prediction",
+         "1/N is missing",
          "divided by N*C", "sign is flipped", "maximum of the whole batch",
          "wrong number of columns")
 
@@ -201,8 +202,8 @@ UNREGISTERED = [
     (NAME, the_loss_instead, "expected shape (4, 3), got ()", NAMED),
     # keeps the first call's probabilities: the next shape cannot broadcast
     (NAME, remembers_the_first_probabilities,
-     ("on a batch of 1 (N=1, C=5), alpha=0.2, your function raised "
-      "ValueError", "in remembers_the_first_probabilities"), NAMED),
+     (("on a batch of 1 (N=1, C=5), alpha=0.2, your function raised "
+       "ValueError"), "in remembers_the_first_probabilities"), NAMED),
 ]
 
 
