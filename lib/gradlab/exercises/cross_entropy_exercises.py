@@ -5,7 +5,10 @@ With logits z (N, C), integer labels y (N,) and p = softmax(z) row by row:
 - ``check_cross_entropy(cross_entropy)``: the mean loss
   :math:`-\frac{1}{N}\sum_n \log p_{n, y_n}`, finite for huge logits;
 - ``check_ce_grad_probs(ce_grad_probs)``: :math:`-T/(N P)` (N, C);
-- ``check_ce_grad_logits(ce_grad_logits)``: :math:`(P - T)/N` (N, C).
+- ``check_ce_grad_logits(ce_grad_logits)``: :math:`(P - T)/N` (N, C);
+- ``check_ce_smoothing_grad(ce_smoothing_grad)``: :math:`(P - T)/N` (N, C)
+  for label-smoothed targets :math:`T = (1 - \alpha)\,\text{one-hot}(y) +
+  \alpha / C`.
 """
 
 from __future__ import annotations
@@ -282,3 +285,113 @@ CE_GRAD_LOGITS = Exercise(
 
 check_ce_grad_logits = checker(CE_GRAD_LOGITS, r"""Check ``fn(logits, y)``:
 dL/dZ = (P - T)/N (N, C) for the mean cross-entropy.""")
+
+
+# ------------------------------------------- Exercise 2.5: ce_smoothing_grad
+
+SMOOTHING = "Soft targets: label smoothing"
+
+
+def _smoothed(z, y, alpha, *, spread="C", width="C"):
+    r"""The label-smoothed target (N, C); ``spread`` reproduces the slips."""
+    classes, one_hot = z.shape[1], _t(z, y, width)
+    return {"C": lambda: (1 - alpha) * one_hot + alpha / classes,
+            "none": lambda: one_hot,
+            "wrong classes": lambda: (1 - alpha) * one_hot
+            + alpha / (classes - 1) * (1 - one_hot),
+            "C - 1": lambda: (1 - alpha) * one_hot + alpha / (classes - 1),
+            "swapped": lambda: alpha * one_hot + (1 - alpha) / classes,
+            }[spread]()
+
+
+def _smoothing_grad(z, y, alpha, *, p=None, spread="C", width="C",
+                    smooth_p=False, sign=1.0, divide="N"):
+    r"""(P - T)/N with smoothed T by hand; the switches reproduce the
+    slips (``smooth_p``: the prediction smoothed, the target one-hot)."""
+    probs = softmax(z, axis=-1) if p is None else p(z)
+    if smooth_p:
+        probs, spread = (1 - alpha) * probs + alpha / z.shape[1], "none"
+    target = _smoothed(z, y, alpha, spread=spread, width=width)
+    count = {"N": len(y), "NC": z.size, "1": 1}[divide]
+    return sign * (probs - target) / count
+
+
+def _smoothing_cases():
+    rng = np.random.default_rng(2205)
+    rows = [(rng.normal(size=(4, 3)), [2, 0, 1, 2], 0.1),
+            (rng.normal(size=(1, 5)), [3], 0.2),
+            (rng.normal(scale=2.0, size=(3, 5)), [0, 3, 1], 0.05)]
+    cases = []
+    for logits, y, alpha in rows:
+        y = np.array(y)
+        t = _smoothed(logits, y, alpha)
+        cases.append(Case(
+            f"{batch_name(logits.shape)}, alpha={alpha}", (logits, y, alpha),
+            numerical=numerical(
+                lambda v, t=t: cross_entropy_forward(v, t)[0], logits)))
+    return tuple(cases) + (
+        Case(f"logits of magnitude 1000 ({described(LARGE.shape)}), "
+             f"alpha=0.1", (LARGE, np.array([1, 0]), 0.1), OVERFLOW,
+             LOG_SUM_EXP),
+        Case(f"rows at very different scales ({described(SCALES.shape)}, "
+             f"row maxima 1000, 1.5 and -998), alpha=0.3",
+             (SCALES, np.array([3, 0, 1]), 0.3),
+             "each row needs its own maximum subtracted: one maximum for "
+             "the whole batch underflows the other rows", LOG_SUM_EXP),
+    )
+
+
+CE_SMOOTHING_GRAD = Exercise(
+    name="ce_smoothing_grad", chapter=2, arg_names=("logits", "y", "alpha"),
+    reference=lambda z, y, alpha: cross_entropy_backward(
+        cross_entropy_forward(z, _smoothed(z, y, alpha))[1]),
+    reproduces=("losses.cross_entropy_backward", "softmax.softmax"),
+    cases=_smoothing_cases(),
+    mistakes=(
+        Mistake(lambda z, y, a: _smoothing_grad(z, y, a, spread="none"),
+                "you used the one-hot target: with label smoothing the "
+                "target is T = (1 - alpha) one-hot + alpha/C, and the "
+                "gradient is (P - T)/N with those rows", SMOOTHING),
+        Mistake(lambda z, y, a: _smoothing_grad(z, y, a,
+                                                spread="wrong classes"),
+                "you gave the true class 1 - alpha and each other class "
+                "alpha/(C - 1): this smoothing mixes in the uniform "
+                "distribution over all C classes, so every class gets "
+                "alpha/C and the true class 1 - alpha + alpha/C", SMOOTHING),
+        Mistake(lambda z, y, a: _smoothing_grad(z, y, a, spread="C - 1"),
+                "you added alpha/(C - 1) to every class: the smoothed target "
+                "adds alpha/C, so that each row still sums to 1", SMOOTHING),
+        Mistake(lambda z, y, a: _smoothing_grad(z, y, a, spread="swapped"),
+                "alpha and 1 - alpha are swapped: the one-hot part keeps the "
+                "weight 1 - alpha and the uniform part gets alpha, "
+                "T = (1 - alpha) one-hot + alpha/C", SMOOTHING),
+        Mistake(lambda z, y, a: _smoothing_grad(z, y, a, smooth_p=True),
+                "you smoothed the prediction instead of the target: the loss "
+                "compares P = softmax(Z) itself with the smoothed target "
+                "T = (1 - alpha) one-hot + alpha/C, so the gradient is "
+                "(P - T)/N", SMOOTHING),
+        Mistake(lambda z, y, a: _smoothing_grad(z, y, a, divide="1"),
+                "the factor 1/N is missing: the loss is a mean over the "
+                "batch, so the gradient is (P - T)/N", "Forgetting the 1/N"),
+        Mistake(lambda z, y, a: _smoothing_grad(z, y, a, divide="NC"),
+                "you divided by N*C: the loss averages over the N samples "
+                "only, so the gradient is (P - T)/N", MEAN),
+        Mistake(lambda z, y, a: _smoothing_grad(z, y, a, sign=-1.0),
+                "the sign is flipped: T - P points uphill (gradient ascent); "
+                "the gradient is (P - T)/N, negative at the true class",
+                "The sign flip: t - p"),
+        Mistake(lambda z, y, a: _smoothing_grad(z, y, a,
+                                                p=_batch_max_softmax),
+                "you subtracted the maximum of the whole batch, np.max(z): "
+                "a row far below it underflows to 0/0. Subtract each row's "
+                "own maximum, np.max(z, axis=-1, keepdims=True)",
+                LOG_SUM_EXP),
+        Mistake(lambda z, y, a: _smoothing_grad(z, y, a, width="N"),
+                ONE_HOT_WIDTH.format(arg="logits"), line=WIDTH_N),
+        Mistake(lambda z, y, a: _smoothing_grad(z, y, a, width="max"),
+                ONE_HOT_WIDTH.format(arg="logits"), line=WIDTH_MAX),
+    ))
+
+check_ce_smoothing_grad = checker(CE_SMOOTHING_GRAD, r"""Check ``fn(logits, y,
+alpha)``: dL/dZ = (P - T)/N (N, C) for the mean cross-entropy with the
+label-smoothed targets T = (1 - alpha) one-hot + alpha/C.""")
