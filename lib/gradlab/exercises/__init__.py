@@ -30,8 +30,11 @@ from .conv_exercises import (CONV1D_JACOBIAN, CONV2D_DB, CONV2D_DW, CONV2D_DX,
                              check_conv1d_jacobian, check_conv2d_db,
                              check_conv2d_dw, check_conv2d_dx)
 from .cross_entropy_exercises import (CE_GRAD_LOGITS, CE_GRAD_PROBS,
-                                      CROSS_ENTROPY, check_ce_grad_logits,
-                                      check_ce_grad_probs, check_cross_entropy)
+                                      CE_SMOOTHING_GRAD, CROSS_ENTROPY,
+                                      check_ce_grad_logits,
+                                      check_ce_grad_probs,
+                                      check_ce_smoothing_grad,
+                                      check_cross_entropy)
 from .mlp_exercises import (LINEAR_BACKWARD, MLP_GRADIENTS, TANH_BACKWARD,
                             check_linear_backward, check_mlp_gradients,
                             check_tanh_backward)
@@ -52,7 +55,8 @@ from .softmax_exercises import (SOFTMAX, SOFTMAX_JACOBIAN, SOFTMAX_VJP,
 # chapter number -> (chapter notebook, exercise notebook, exercises in order)
 CHAPTERS = {
     1: ("01_softmax_jacobian", (SOFTMAX, SOFTMAX_JACOBIAN, SOFTMAX_VJP)),
-    2: ("02_cross_entropy", (CROSS_ENTROPY, CE_GRAD_PROBS, CE_GRAD_LOGITS)),
+    2: ("02_cross_entropy", (CROSS_ENTROPY, CE_GRAD_PROBS, CE_GRAD_LOGITS,
+                             CE_SMOOTHING_GRAD)),
     3: ("03_pooling", (AVG_POOL1D_JACOBIAN, MAX_POOL1D_GRAD,
                        AVG_POOL2D_GRAD, MAX_POOL2D_GRAD,
                        GLOBAL_AVG_POOL_GRAD)),
@@ -67,6 +71,7 @@ __all__ = [
     "CHAPTERS", "Exercise", "Feedback", "check",
     "check_softmax", "check_softmax_jacobian", "check_softmax_vjp",
     "check_cross_entropy", "check_ce_grad_probs", "check_ce_grad_logits",
+    "check_ce_smoothing_grad",
     "check_avg_pool1d_jacobian", "check_max_pool1d_grad",
     "check_avg_pool2d_grad", "check_max_pool2d_grad",
     "check_global_avg_pool_grad",
