@@ -15,6 +15,13 @@ def test_show_prints_fixed_decimals_and_no_negative_zero(capsys):
     assert capsys.readouterr().out == "a = [1.235 0.    2.   ]\n"
 
 
+def test_show_lines_up_rows_under_the_first_value(capsys):
+    show("J =", np.eye(2), precision=1)
+    show("J =\n", np.eye(2), precision=1)
+    assert capsys.readouterr().out == ("J = [[1. 0.]\n     [0. 1.]]\n"
+                                       "J =\n [[1. 0.]\n [0. 1.]]\n")
+
+
 def test_show_prints_an_overflow_as_it_is(capsys):
     show("s =", [np.nan, np.inf, -np.inf], precision=2)
     assert capsys.readouterr().out == "s = [ nan  inf -inf]\n"

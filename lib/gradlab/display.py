@@ -40,8 +40,11 @@ def show(label: str, array, precision: int = 4) -> None:
         raise TypeError(f"array must be numbers, got "
                         f"{type(array).__name__} {array!r:.60}") from None
     array = np.round(array, precision) + 0.0
+    # Continuation lines start under the first value, unless the label
+    # ends its own line.
+    prefix = "" if label.endswith("\n") else label + " "
     print(label, np.array2string(array, precision=precision,
-                                 suppress_small=True))
+                                 suppress_small=True, prefix=prefix))
 
 
 def best_time(call: Callable[[], object], number: int = 1,
