@@ -3,7 +3,8 @@
 #   make test       the same set-up, then the whole suite (library, notebooks, book build, browser)
 #   make notebooks  normalise and re-execute every chapter and exercise notebook in place
 #                   (after a library change; tests/normalize_notebooks.py, then execute)
-#   make bench      speed of the library (and, when PyTorch is importable, the ratio to it)
+#   make bench      speed of the library (and, when PyTorch is importable, the ratio to it),
+#                   reverse vs forward mode (chapter 5), the notebooks' execution times
 #   make lint       ruff: lines <= 79 in lib/ and in the visible code cells of the notebooks
 #   make grading-release  the nbgrader course in _build/grading (instructors)
 #   make grade SUBMISSIONS=DIR  autograde DIR into grades.csv and HTML feedback
@@ -129,6 +130,7 @@ notebooks: $(INSTALLED)
 
 bench: $(INSTALLED) $(VENDORED)
 	$(BIN)/python benchmarks/bench_ops.py
+	$(BIN)/python benchmarks/reverse_vs_forward.py
 	$(BIN)/python benchmarks/bench_book.py
 
 # The developer's virtual environment: the dev set (the student set included), then

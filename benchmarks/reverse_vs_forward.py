@@ -7,10 +7,10 @@ Q = D M + M + M C + C = 6 M + 3 parameters. For each hidden width M it
 times, best of a few repeats after a warm-up (``gradlab.display.best_time``):
 
 - reverse mode: ``mlp_forward`` then ``mlp_backward``, one backward pass;
-- forward mode: Q Jacobian-vector products, one per unit direction (the
-  chapter's ``mlp_jvp``, repeated here so that this script stands alone;
-  tests/test_ch5_reverse_vs_forward.py checks the two agree with
-  ``mlp_backward``);
+- forward mode: Q Jacobian-vector products, one per unit direction
+  (``gradlab.mlp.mlp_jvp``, the library's form of the chapter's by-hand
+  ``mlp_jvp``; tests/test_ch5_reverse_vs_forward.py checks that the three
+  methods agree);
 - central differences: ``gradlab.gradcheck.numerical_gradient`` on each
   parameter array, 2 Q forward passes.
 
@@ -24,25 +24,10 @@ import numpy as np
 from gradlab.data import make_spirals
 from gradlab.display import best_time
 from gradlab.gradcheck import numerical_gradient
-from gradlab.mlp import init_mlp, mlp_backward, mlp_forward
-from gradlab.softmax import softmax
+from gradlab.mlp import init_mlp, mlp_backward, mlp_forward, mlp_jvp
 
 WIDTHS = (2, 4, 8, 16, 32, 64, 128)
 KEYS = ("W1", "b1", "W2", "b2")
-
-
-def mlp_jvp(params, x, y, tangent):
-    r"""The directional derivative of the loss along ``tangent``, forward."""
-    W1, b1, W2, b2 = (params[key] for key in KEYS)
-    W1_dot, b1_dot, W2_dot, b2_dot = (tangent[key] for key in KEYS)
-    Z1 = x @ W1 + b1
-    Z1_dot = x @ W1_dot + b1_dot
-    A = np.tanh(Z1)
-    A_dot = (1 - A ** 2) * Z1_dot
-    Z2 = A @ W2 + b2
-    Z2_dot = A_dot @ W2 + A @ W2_dot + b2_dot
-    T = np.eye(Z2.shape[1])[y]
-    return np.sum((softmax(Z2) - T) * Z2_dot) / len(x)
 
 
 def gradient_by_jvps(params, x, y):

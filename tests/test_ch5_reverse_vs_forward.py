@@ -1,4 +1,5 @@
-r"""benchmarks/reverse_vs_forward.py computes the gradient three ways, alike.
+r"""gradlab.mlp.mlp_jvp, and benchmarks/reverse_vs_forward.py computing the
+gradient three ways, alike.
 
 Chapter 5 quotes the timings this script prints, so its three methods must
 compute the same gradient: forward mode's JVP equals the reverse-mode
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 from gradlab.gradcheck import rel_error
-from gradlab.mlp import init_mlp, mlp_backward, mlp_forward
+from gradlab.mlp import init_mlp, mlp_backward, mlp_forward, mlp_jvp
 
 PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "reverse_vs_forward.py"
 
@@ -37,13 +38,13 @@ def problem():
     return params, x, y, rng
 
 
-def test_jvp_is_the_gradient_dotted_with_the_direction(bench, problem):
+def test_jvp_is_the_gradient_dotted_with_the_direction(problem):
     params, x, y, rng = problem
     grads = mlp_backward(mlp_forward(params, x, y)[1])
     for _ in range(3):
         tangent = {k: rng.normal(size=v.shape) for k, v in params.items()}
         expected = sum(np.sum(grads[k] * tangent[k]) for k in params)
-        assert bench.mlp_jvp(params, x, y, tangent) == pytest.approx(
+        assert mlp_jvp(params, x, y, tangent) == pytest.approx(
             expected, rel=1e-12)
 
 
@@ -62,3 +63,14 @@ def test_table_has_one_row_per_width(bench):
     assert [(row["M"], row["Q"]) for row in rows] == [(2, 15), (3, 21)]
     for row in rows:
         assert all(row[name] > 0 for name in bench.METHODS)
+
+
+def test_jvp_names_a_tangent_of_the_wrong_shape(problem):
+    params, x, y, _ = problem
+    tangent = {key: np.zeros_like(value) for key, value in params.items()}
+    tangent["b2"] = np.zeros(3)
+    with pytest.raises(ValueError, match=r"tangent\['b2'\] must have the "
+                       r"shape of params\['b2'\], \(4,\), got \(3,\)"):
+        mlp_jvp(params, x, y, tangent)
+    with pytest.raises(ValueError, match="tangent must have the keys"):
+        mlp_jvp(params, x, y, {"W1": tangent["W1"]})

@@ -52,13 +52,13 @@ def init_mlp(D: int, M: int, C: int, seed: int = 0) -> dict[str, np.ndarray]:
             "W2": rng.standard_normal((M, C)) / np.sqrt(M), "b2": np.zeros(C)}
 
 
-def _check_params(params) -> None:
+def _check_params(params, name: str = "params") -> None:
     if not isinstance(params, dict):
-        raise TypeError(f"params must be a dict with keys {PARAMETER_NAMES}, "
+        raise TypeError(f"{name} must be a dict with keys {PARAMETER_NAMES}, "
                         f"got {type(params).__name__}")
     missing = [key for key in PARAMETER_NAMES if key not in params]
     if missing:
-        raise ValueError(f"params must have the keys {PARAMETER_NAMES}, "
+        raise ValueError(f"{name} must have the keys {PARAMETER_NAMES}, "
                          f"missing {missing}")
 
 
@@ -124,6 +124,46 @@ def mlp_backward(cache: tuple) -> dict[str, np.ndarray]:
     dZ1 = tanh_backward(dA, cache_tanh)
     _, dW1, db1 = linear_backward(dZ1, cache_1)  # no dx needed: x is data
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def mlp_jvp(params: dict[str, np.ndarray], x, y,
+            tangent: dict[str, np.ndarray]) -> float:
+    r"""Forward mode: the derivative of the loss along ``tangent``.
+
+    Each quantity :math:`V` of the forward pass carries its tangent
+    :math:`\dot V`, its rate of change when the parameters move along
+    ``tangent``, computed alongside it (a Jacobian-vector product per layer):
+
+    .. math::
+
+        \dot Z_1 = X \dot W_1 + \dot b_1, \quad
+        \dot A = (1 - A \odot A) \odot \dot Z_1, \quad
+        \dot Z_2 = \dot A\, W_2 + A\, \dot W_2 + \dot b_2, \quad
+        \dot L = \frac{1}{N} \sum_{n, k} (P - T)_{nk}\, (\dot Z_2)_{nk}
+
+    One call gives one number, the gradient dotted with ``tangent``; the
+    whole gradient takes one call per parameter (chapter 5, "Why reverse
+    mode"), where :func:`mlp_backward` takes one pass.
+
+    Shapes: ``tangent`` has the keys and shapes of ``params``.
+    """
+    _check_params(params)
+    _check_params(tangent, "tangent")
+    for key in PARAMETER_NAMES:
+        if np.shape(tangent[key]) != np.shape(params[key]):
+            raise ValueError(f"tangent[{key!r}] must have the shape of "
+                             f"params[{key!r}], {np.shape(params[key])}, "
+                             f"got {np.shape(tangent[key])}")
+    _, (cache_1, _, cache_2, cache_loss) = mlp_forward(params, x, y)
+    X, A = cache_1[0], cache_2[0]
+    W1_dot, b1_dot, W2_dot, b2_dot = (
+        as_float_array(tangent[key], f"tangent[{key!r}]")
+        for key in PARAMETER_NAMES)
+    Z1_dot = X @ W1_dot + b1_dot
+    A_dot = (1 - A * A) * Z1_dot
+    Z2_dot = A_dot @ params["W2"] + A @ W2_dot + b2_dot
+    # cross_entropy_backward gives (P - T) / N, the loss's gradient in Z2.
+    return float(np.sum(cross_entropy_backward(cache_loss) * Z2_dot))
 
 
 def mlp_predict(params: dict[str, np.ndarray], x) -> np.ndarray:
