@@ -110,3 +110,68 @@ def test_the_unreached_rows_hint_only_for_a_dx_smaller_than_x():
                       ("CONV2D_DW", lambda dw: dw[:, :, :-1])):
         text = verdict(name.lower(), cut_there(name, cut))
         assert "expected shape" in text and hint not in text, text
+
+
+# ------------------------------------ exercise 4.8: the transposed convolution
+
+def test_transposed_convolution_cases_cover_the_slips():
+    cases = [case.inputs for case in ce.CONV_TRANSPOSE2D.cases]
+    assert {stride for _, _, stride, _, _ in cases} == {1, 2, 3}
+    assert any(stride == 1 and padding == 0 for _, _, stride, padding, _ in cases)
+    assert all(0 <= extra < stride for _, _, stride, _, extra in cases)
+    assert {extra for *_, extra in cases} >= {0, 1, 2}
+    assert any(extra > padding > 0 for _, _, _, padding, extra in cases)   # unreached rows
+    assert any(0 < extra <= padding for _, _, _, padding, extra in cases)
+    assert any(stride > w.shape[3] for _, w, stride, _, _ in cases)        # gaps
+    assert all(x.shape[1] == w.shape[0] != w.shape[1] for x, w, *_ in cases)  # F != C
+    assert {x.shape[1] > w.shape[1] for x, w, *_ in cases} == {True, False}
+    assert 1 in {w.shape[1] for _, w, *_ in cases} and 1 in {x.shape[0] for x, *_ in cases}
+    assert any(w.shape[2] != w.shape[3] for _, w, *_ in cases)
+    first_w = cases[0][1]
+    assert first_w.shape[2] == first_w.shape[3]
+    assert not np.allclose(first_w, first_w.transpose(0, 1, 3, 2))
+    assert not np.allclose(first_w, first_w[:, :, ::-1, ::-1])
+
+
+def test_transposed_convolution_is_the_dx_of_exercise_4_4():
+    # the statement: conv2d_dx(x, zeros of the result's shape, w, S, P)
+    for case in ce.CONV_TRANSPOSE2D.cases:
+        x, w, stride, padding, extra = case.inputs
+        z = ce.CONV_TRANSPOSE2D.reference(*case.inputs)
+        assert z.shape[2:] == ce._transpose_size(x.shape, w.shape, stride, padding, extra)
+        dx = ce.CONV2D_DX.reference(x, np.zeros(z.shape), w, stride, padding)
+        np.testing.assert_allclose(dx, z, rtol=1e-12, atol=1e-12)
+
+
+def test_output_padding_rows_can_hold_copies_of_the_kernel():
+    # the solution: with padding, zeros appended after the crop are wrong
+    within = [c.inputs for c in ce.CONV_TRANSPOSE2D.cases if 0 < c.inputs[4] <= c.inputs[3]]
+    assert within
+    for x, w, stride, padding, extra in within:
+        z = ce.CONV_TRANSPOSE2D.reference(x, w, stride, padding, extra)
+        assert np.any(z[:, :, -extra:] != 0) and np.any(z[:, :, :, -extra:] != 0)
+
+
+def test_transposed_convolution_shape_hints_say_what_the_shape_is():
+    case = next(c for c in ce.CONV_TRANSPOSE2D.cases if c.inputs[3] and c.inputs[4])
+    _, _, _, padding, extra = case.inputs
+    expected = ce.CONV_TRANSPOSE2D.reference(*case.inputs).shape
+    short = expected[:2] + tuple(n - extra for n in expected[2:])
+    padded = expected[:2] + tuple(n + 2 * padding for n in expected[2:])
+    assert case.shape_hint(expected, short) == (
+        f"That is output_padding = {extra} rows and columns short: the size without "
+        f"output_padding.")
+    assert case.shape_hint(expected, padded) == (
+        f"That is 2*padding = {2 * padding} rows and columns too many: the size before "
+        f"the crop.")
+    one_axis = expected[:3] + (expected[3] - extra,)
+    for received in (one_axis, expected[1:], expected[::-1]):
+        assert case.shape_hint(expected, received) == ""
+    # the verdict on an answer short by output_padding only where it also errs
+    def short_and_wrong(x, w, stride, padding, extra):
+        z = ce.CONV_TRANSPOSE2D.reference(x, w, stride, padding, 0)
+        return -z if extra else z
+
+    text = verdict("conv_transpose2d", short_and_wrong)
+    assert text.endswith("the size without output_padding."), text
+    assert case.description in text

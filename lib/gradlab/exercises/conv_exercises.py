@@ -7,20 +7,25 @@ r"""Checkers for chapter 4, convolution.
 - ``check_conv2d_db(fn)``: ``fn(dout)``, dL/db (F,);
 - ``check_conv2d_dw(fn)``: ``fn(dout, x, w, stride, padding)``, dL/dw;
 - ``check_conv2d_dx(fn)``: ``fn(dout, x, w, stride, padding)``, dL/dx;
+- ``check_conv_transpose2d(fn)``: ``fn(x, w, stride, padding,
+  output_padding)``, the transposed convolution (conv2d's dx with x in the
+  part of dout), no bias;
 
 for the cross-correlation layer of ``gradlab.conv.conv2d_forward`` with an
 int stride and padding. The layers have rectangular inputs, stride 2
 (smaller than the kernel) and 3 (larger), padding 0, 1 and 2, C != F,
 batches of 1 and more, real rows and columns that no window reaches, and a
 first square kernel that is not symmetric, so a transposed kernel gives
-wrong values of the right shape.
+wrong values of the right shape. The transposed convolution has cases of
+its own (``_TRANSPOSES``): stride 1, 2 and 3, output_padding 0 to 2.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..conv import conv1d_forward, conv2d_backward, conv2d_forward
+from ..conv import (conv1d_forward, conv2d_backward, conv2d_forward,
+                    conv_transpose2d_forward)
 from ..gradcheck import numerical_gradient
 from ._framework import Case, Exercise, Mistake, checker
 from .cases import jacobian_rows
@@ -369,3 +374,152 @@ CONV2D_DX = Exercise(
 
 check_conv2d_dx = checker(CONV2D_DX, r"""Check ``fn(dout, x, w, stride,
 padding)``: dL/dx (N, C, H, W) of a conv layer.""")
+
+
+# ------------------------------------ Exercise 4.8: the transposed convolution
+
+# x shape (N, F, H', W'), w shape (F, C, HH, WW), stride, padding,
+# output_padding: strides that overlap (2), leave gaps (3) and are 1,
+# output_padding 1 and 2, padding 0 to 2, F > C and F < C, C = 1, N = 1,
+# non-square kernels, and a first square kernel that is not symmetric.
+_TRANSPOSES = (
+    ((2, 3, 3, 4), (3, 2, 3, 3), 2, 0, 0),
+    ((1, 2, 4, 3), (2, 3, 2, 4), 1, 1, 0),
+    ((2, 4, 3, 3), (4, 3, 3, 5), 2, 2, 1),
+    ((1, 2, 3, 4), (2, 1, 3, 2), 3, 1, 2),
+    ((3, 2, 4, 5), (2, 3, 2, 3), 2, 1, 1),
+    ((2, 3, 3, 2), (3, 2, 2, 3), 1, 0, 0),
+)
+
+
+def _transpose_size(x_shape, w_shape, stride, padding, output_padding):
+    r"""(H_out, W_out) = (H' - 1) S - 2P + HH + output_padding, and W's."""
+    return tuple((x_shape[k] - 1) * stride - 2 * padding + w_shape[k]
+                 + output_padding for k in (2, 3))
+
+
+def _transpose_shape_hint(padding, output_padding):
+    r"""The shape hint of a result output_padding short or left padded."""
+    def hint(expected: tuple, received: tuple) -> str:
+        if len(received) != 4 or received[:2] != expected[:2]:
+            return ""
+        rows, cols = (r - e for r, e in zip(received[2:], expected[2:]))
+        if output_padding and rows == cols == -output_padding:
+            return (f"That is output_padding = {output_padding} rows and "
+                    f"columns short: the size without output_padding.")
+        if padding and rows == cols == 2 * padding:
+            return (f"That is 2*padding = {2 * padding} rows and columns "
+                    f"too many: the size before the crop.")
+        return ""
+    return hint
+
+
+def _transpose_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(4408)
+    cases = []
+    for x_shape, w_shape, stride, padding, extra in _TRANSPOSES:
+        x, w = rng.normal(size=x_shape), rng.normal(size=w_shape)
+        size = _transpose_size(x_shape, w_shape, stride, padding, extra)
+        image = (x_shape[0], w_shape[1]) + size   # conv2d's input shape
+
+        def numeric(x=x, w=w, stride=stride, padding=padding, image=image):
+            # conv2d is linear: its gradient at 0 for dout = x is A^T x
+            return numerical_gradient(lambda a: conv2d_forward(
+                a, w, None, stride, padding)[0], np.zeros(image), dout=x)
+        text = (f"x of shape {x.shape} (N, F, H', W'), w of shape "
+                f"{w.shape} (F, C, HH, WW), stride {stride}, padding "
+                f"{padding}, output_padding {extra}")
+        cases.append(Case(text, (x, w, stride, padding, extra),
+                          numerical=numeric,
+                          shape_hint=_transpose_shape_hint(padding, extra)))
+    return tuple(cases)
+
+
+def _scatter(x, w, stride, padding, output_padding, *, step=None,
+             flip=False, transpose=False, assign=False, crop=True,
+             extra=None, kernel_of=None):
+    r"""z_pad[n, :, window of (i, j)] += x[n, f, i, j] * w[f], by loops,
+    then the crop; the switches reproduce the slips."""
+    hh, ww = w.shape[2:]
+    extra = output_padding if extra is None else extra
+    height = (x.shape[2] - 1) * stride + hh + extra
+    width = (x.shape[3] - 1) * stride + ww + extra
+    channels = w.shape[1] if kernel_of is None else w.shape[0]
+    z_pad = np.zeros((x.shape[0], channels, height, width))
+    step = stride if step is None else step
+    for n, f, i, j in np.ndindex(x.shape):
+        kernel = w[f] if kernel_of is None else kernel_of(w, f)
+        kernel = kernel[:, ::-1, ::-1] if flip else kernel
+        kernel = kernel.transpose(0, 2, 1) if transpose else kernel
+        where = (n, slice(None), slice(i * step, i * step + hh),
+                 slice(j * step, j * step + ww))
+        if assign:
+            z_pad[where] = x[n, f, i, j] * kernel
+        else:
+            z_pad[where] += x[n, f, i, j] * kernel
+    if not crop:
+        return z_pad
+    return z_pad[:, :, padding:height - padding, padding:width - padding]
+
+
+def _transpose(**switches):
+    return lambda x, w, s, p, o: _scatter(x, w, s, p, o, **switches)
+
+
+TRANSPOSE_SECTION = "The transposed convolution"
+
+CONV_TRANSPOSE2D = Exercise(
+    name="conv_transpose2d", chapter=4,
+    arg_names=("x", "w", "stride", "padding", "output_padding"),
+    reference=lambda x, w, s, p, o: conv_transpose2d_forward(
+        x, w, None, s, p, o)[0],
+    reproduces=("conv.conv_transpose2d_forward", "conv.conv2d_backward"),
+    cases=_transpose_cases(),
+    mistakes=(
+        Mistake(_transpose(flip=True),
+                "your kernel is rotated by 180 degrees: each entry "
+                "x[n, f, i, j] adds x[n, f, i, j] * w[f], the kernel as it "
+                "is, onto the window at row i*stride and column j*stride of "
+                "the padded result; only the other form, a full "
+                "cross-correlation of the dilated x, needs the kernel "
+                "rotated, so one rotation is missing or one too many",
+                "The flip, as one rule"),
+        Mistake(_transpose(extra=0),
+                "your result has (H' - 1)*stride - 2*padding + HH rows and "
+                "(W' - 1)*stride - 2*padding + WW columns, the shape "
+                "without output_padding: output_padding adds that many "
+                "rows at the bottom and columns on the right of the padded "
+                "result, before the crop", TRANSPOSE_SECTION),
+        Mistake(_transpose(crop=False),
+                "your result has the shape of the padded result, "
+                "2*padding rows and columns too many: scatter into the "
+                "padded grid, then crop `padding` rows and columns from "
+                "each side", TRANSPOSE_SECTION),
+        Mistake(_transpose(step=1),
+                "the window of entry (i, j) starts at row i*stride and "
+                "column j*stride of the padded result, not at (i, j): with "
+                "stride > 1 your copies of the kernel are one row and one "
+                "column apart instead of stride apart",
+                "Ignoring the stride"),
+        Mistake(_transpose(kernel_of=lambda w, f: w[:, f]),
+                "the channel axes are mixed up: w has conv2d's shape "
+                "(F, C, HH, WW), so entry x[n, f, i, j] spreads w[f], of "
+                "shape (C, HH, WW), over the C channels of the result; "
+                "yours reads w as (C, F, HH, WW), with w[c, f] the kernel "
+                "from channel f to channel c", TRANSPOSE_SECTION,
+                line=USES_W),
+        Mistake(_transpose(transpose=True),
+                "the kernel indices are transposed: weight (u, v) lands on "
+                "row i*stride + u and column j*stride + v of the padded "
+                "result, so the row offset u goes with HH and the column "
+                "offset v with WW", SQUARE, line=USES_W),
+        Mistake(_transpose(assign=True),
+                "where copies of the kernel meet, only the last one is "
+                "left: inside the loops, an assignment `= ...` overwrites "
+                "what earlier entries of x (other positions, other "
+                "filters) added. Accumulate with `+=`", "Index by index"),
+    ))
+
+check_conv_transpose2d = checker(CONV_TRANSPOSE2D, r"""Check ``fn(x, w,
+stride, padding, output_padding)``: the transposed convolution (N, C, H_out,
+W_out) of x (N, F, H', W') with the conv2d kernel w (F, C, HH, WW).""")

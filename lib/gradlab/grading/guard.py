@@ -87,6 +87,7 @@ REFERENCE_OPS = {
     "conv2d_db": CONV2D_BACKWARD,
     "conv2d_dw": CONV2D_BACKWARD,
     "conv2d_dx": CONV2D_BACKWARD,
+    "conv_transpose2d": CONV2D_BACKWARD,
     "linear_backward": ("gradlab.linear:linear_backward",
                         "gradlab.layers:Linear.backward"),
     "tanh_backward": ("gradlab.activations:tanh_backward",
