@@ -375,7 +375,9 @@ def conv_transpose2d_forward(x, w, b=None, stride: int | Pair = 1,
     (the same for W). Several input heights give the same H' when the
     stride does not divide :math:`H + 2P - HH`; ``output_padding``
     (0 to S - 1) picks one, adding rows at the bottom (columns on the right)
-    that no window reaches, so they receive only the bias.
+    of the grid before the crop. Those grid rows lie in no window, and the
+    crop removes the last P rows, so the last max(0, output_padding - P)
+    rows of the output receive only the bias.
 
     ``w`` is the conv2d weight (F, C, HH, WW) as it is: the transpose maps
     the F channels back to the C channels. PyTorch's ``ConvTranspose2d``
@@ -426,9 +428,9 @@ def conv_transpose2d_backward(dout, cache: ConvTransposeCache):
         \frac{\partial L}{\partial b(c)} = \sum_{n, p, q}
         \mathrm{dout}(n, c, p, q).
 
-    Rows and columns added by ``output_padding`` lie in no window, so they
-    contribute to ``db`` only. ``db`` is ``None`` when the forward pass had
-    ``b=None``.
+    The last max(0, output_padding - P) rows (columns) of the output lie in
+    no window, so they contribute to ``db`` only. ``db`` is ``None`` when
+    the forward pass had ``b=None``.
 
     Shapes: dout (N, C, H, W) -> dx (N, F, H', W'), dw (F, C, HH, WW),
     db (C,) or None.
