@@ -95,6 +95,13 @@ REFERENCE_OPS = {
                       "gradlab.linear:linear_backward",
                       "gradlab.activations:tanh_backward",
                       "gradlab.losses:cross_entropy_backward"),
+    # The gradient dotted with the tangent is a way around forward mode, and
+    # central differences of mlp_forward come close to the answer.
+    "mlp_jvp": ("gradlab.mlp:mlp_jvp", "gradlab.mlp:mlp_backward",
+                "gradlab.mlp:mlp_forward", "gradlab.linear:linear_backward",
+                "gradlab.layers:Linear.backward",
+                "gradlab.activations:tanh_backward",
+                "gradlab.layers:Tanh.backward"),
     "relu_backward": ("gradlab.activations:relu_backward",
                       "gradlab.layers:ReLU.backward"),
     "accuracy": (),  # the library has no accuracy function
