@@ -332,13 +332,15 @@ the dict of gradients of the network's mean loss.""")
 # ----------------------------------------------------- Exercise 5.7: mlp_jvp
 
 WHY_REVERSE = "Why reverse mode"
-JVP_OVERFLOW = ("np.exp overflows for logits of magnitude 1000: compute P "
-                "with a stable softmax (subtract each row's own maximum "
-                "first), as gradlab's softmax does")
+JVP_OVERFLOW = ("Here the logits are of magnitude 1000: np.exp of them "
+                "overflows, and a probability can underflow to 0 (whose "
+                "log is -inf). Compute P with a stable softmax (subtract "
+                "each row's own maximum first), as gradlab's softmax does; "
+                "L_dot needs P, not its log.")
 
 
 def _jvp_case(seed, n, d, hidden, classes, *, along=None, w1_scale=1.0,
-              w2_scale=1.0, length=1.0, note=""):
+              w2_scale=1.0, b2_shift=0.0, length=1.0, note=""):
     r"""A network, a batch and a tangent (only ``along`` nonzero, if
     given; entries of order ``length``), with the central difference of
     the loss along the tangent, (L(params + h t) - L(params - h t)) / 2h,
@@ -348,7 +350,7 @@ def _jvp_case(seed, n, d, hidden, classes, *, along=None, w1_scale=1.0,
     params = {"W1": w1_scale * rng.normal(size=(d, hidden)) / np.sqrt(d),
               "b1": rng.normal(scale=0.5, size=hidden),
               "W2": w2_scale * rng.normal(size=(hidden, classes)),
-              "b2": rng.normal(scale=0.5, size=classes)}
+              "b2": b2_shift + rng.normal(scale=0.5, size=classes)}
     x = rng.normal(size=(n, d))
     y = rng.permutation(np.arange(n) % classes)  # every class, if N >= C
     tangent = {key: length * rng.normal(size=value.shape)
@@ -364,7 +366,7 @@ def _jvp_case(seed, n, d, hidden, classes, *, along=None, w1_scale=1.0,
     batch = "a batch of 1" if n == 1 else f"a batch of N={n}"
     return Case(f"{batch} with {d} inputs, {hidden} hidden units, "
                 f"{classes} classes, {note}", (params, x, y, tangent),
-                hint=JVP_OVERFLOW if w2_scale > 1 else "",
+                hint=JVP_OVERFLOW if b2_shift else "",
                 numerical=numeric)
 
 
@@ -420,7 +422,7 @@ MLP_JVP = Exercise(
                   note="a tangent along b1 only"),
         _jvp_case(5575, 6, 3, 5, 4, w1_scale=6.0,
                   note="saturated units (|A| close to 1), a random tangent"),
-        _jvp_case(5576, 3, 2, 5, 4, w2_scale=400.0,
+        _jvp_case(5576, 3, 2, 5, 4, w2_scale=200.0, b2_shift=1000.0,
                   note="logits of magnitude 1000, a random tangent"),
         _jvp_case(5577, 4, 3, 6, 2, length=1000.0,
                   note="a long tangent (entries of order 1000)"),
