@@ -61,6 +61,69 @@ def test_network_cases_expose_bugs():
     assert 1 in batches and max(batches) > 1
 
 
+def test_jvp_cases_expose_bugs():
+    batches, along_one = [], []
+    for case in me.MLP_JVP.cases:
+        params, x, y, tangent = case.inputs
+        n, d = x.shape
+        hidden, classes = params["W2"].shape
+        assert params["W1"].shape == (d, hidden)
+        assert {k: v.shape for k, v in tangent.items()} == {
+            k: v.shape for k, v in params.items()}
+        # W1_dot @ x never exists: the registered transposed tangent raises
+        assert hidden != n and hidden != d, case.description
+        if n > 1:
+            assert len({n, d, hidden, classes}) == 4, case.description
+            assert len(set(y)) > 1
+        moving = [key for key, value in tangent.items() if np.any(value)]
+        if len(moving) == 1:
+            along_one.append(moving[0])
+        else:
+            assert all(np.all(value != 0) for value in tangent.values())
+        batches.append(n)
+    assert 1 in batches and max(batches) > 1
+    assert along_one and len(along_one) < len(me.MLP_JVP.cases) - 2
+
+
+def _case(words):
+    return next(case for case in me.MLP_JVP.cases
+                if words in case.description)
+
+
+def test_jvp_saturated_and_large_logit_cases_are_what_they_say():
+    params, x, _, _ = _case("saturated").inputs
+    A = np.tanh(x @ params["W1"] + params["b1"])
+    assert np.mean(np.abs(A) > 0.99) >= 0.3
+    params, x, y, _ = _case("logits of magnitude 1000").inputs
+    Z2 = np.tanh(x @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
+    assert 500 < np.abs(Z2).max() < 2000
+    with np.errstate(over="ignore"):
+        assert np.any(np.isinf(np.exp(Z2)))  # a naive softmax overflows
+    rows = np.arange(len(y))
+    assert np.any(Z2.max(axis=1) - Z2[rows, y] > 746)  # p_y underflows to 0
+
+
+def test_jvp_reference_is_the_gradient_dotted_with_the_tangent():
+    for case in me.MLP_JVP.cases:
+        params, x, y, tangent = case.inputs
+        grads = mlp_backward(mlp_forward(params, x, y)[1])
+        dotted = sum(np.sum(grads[key] * tangent[key]) for key in grads)
+        assert me.MLP_JVP.reference(*case.inputs) == pytest.approx(
+            dotted, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("h", [1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9])
+def test_a_finite_difference_is_no_forward_mode(h):
+    # with any fixed step: truncation on the long tangent, rounding on others
+    def central(params, x, y, tangent):
+        def loss(sign):
+            return mlp_forward({key: value + sign * h * tangent[key]
+                                for key, value in params.items()}, x, y)[0]
+        return (loss(1.0) - loss(-1.0)) / (2 * h)
+
+    text = verdict("mlp_jvp", central)
+    assert re.match(r"not yet right: on .*, your function returns \S+ but "
+                    r"the answer is \S+\.$", text), text
 
 
 @pytest.mark.parametrize("wrong, message", [

@@ -20,7 +20,7 @@ from tests import (wrong_answers_attack_dense, wrong_answers_attack_more,
                    wrong_answers_attack_softmax, wrong_answers_attack_spatial,
                    wrong_answers_capstone, wrong_answers_ch2_smoothing,
                    wrong_answers_ch3_global, wrong_answers_ch4_transpose,
-                   wrong_answers_ch7,
+                   wrong_answers_ch5_jvp, wrong_answers_ch7,
                    wrong_answers_conv, wrong_answers_mlp,
                    wrong_answers_pooling, wrong_answers_softmax)
 from tests.exercise_helpers import mistake_texts, untrue, verdict
@@ -28,7 +28,7 @@ from tests.exercise_helpers import mistake_texts, untrue, verdict
 MODULES = (wrong_answers_softmax, wrong_answers_pooling, wrong_answers_conv,
            wrong_answers_mlp, wrong_answers_capstone, wrong_answers_ch7,
            wrong_answers_ch2_smoothing, wrong_answers_ch3_global,
-           wrong_answers_ch4_transpose,
+           wrong_answers_ch4_transpose, wrong_answers_ch5_jvp,
            wrong_answers_attack_softmax, wrong_answers_attack_spatial,
            wrong_answers_attack_dense, wrong_answers_attack_more)
 ATTACKS = (wrong_answers_attack_softmax, wrong_answers_attack_spatial,

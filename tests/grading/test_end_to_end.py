@@ -150,7 +150,7 @@ def test_grading_nine_submissions(course, tmp_path):
     assert not verdict and "axis 0" in str(verdict)
     assert _words(str(verdict)) in _html_text(feedback["mistake"])
     assert _words(str(verdict)) not in _html_text(feedback["correct"])
-    assert ("your function calls gradlab.softmax.softmax, gradlab's own implementation"
+    assert ("your function calls gradlab.softmax.softmax, gradlab's own code for this"
             in _html_text(feedback["calls-reference"]))
 
     flagged = {row["student"] for row in csv.DictReader((course / "flagged.csv").open())}

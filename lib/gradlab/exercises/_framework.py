@@ -522,6 +522,10 @@ def _shape_hint(expected: tuple, received: tuple) -> str:
 _SHAPES = re.compile(r"\(([\d,]*)\)")
 
 
+def _squeezed(shape: tuple) -> tuple:
+    return tuple(n for n in shape if n != 1)
+
+
 def _raised_hint(raised: Raised, windows: bool = False) -> str:
     r"""A hint the exception and its line support, or "" (``windows``:
     the exercise slides windows, with a stride)."""
@@ -529,8 +533,12 @@ def _raised_hint(raised: Raised, windows: bool = False) -> str:
     if "could not be broadcast" in text:
         shapes = [tuple(int(n) for n in group.split(",") if n)
                   for group in _SHAPES.findall(text.split("remapped")[0])]
-        if re.search(NO_KEEPDIMS, raised.source) or len(shapes) == 2 and any(
-                big[:k] + big[k + 1:] == small and big[k] != 1
+        # Only when the shapes show it: one operand is the other with one
+        # axis dropped, maybe with axes of length 1 put back elsewhere (a
+        # line may also sum over every axis, where keepdims is no help).
+        if len(shapes) == 2 and any(
+                big[:k] + big[k + 1:] in (small, _squeezed(small))
+                and big[k] != 1
                 for big, small in (shapes, shapes[::-1])
                 for k in range(len(big))):
             return ("Hint: a sum or max over one axis drops that axis; "

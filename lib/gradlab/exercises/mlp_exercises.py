@@ -7,7 +7,10 @@ r"""Checkers for chapter 5, backpropagation through an MLP.
 - ``check_mlp_gradients(fn)``: ``fn(params, x, y)``, the dict of gradients
   ``{"W1", "b1", "W2", "b2"}`` of the mean cross-entropy of the logits
   :math:`Z_2 = \tanh(X W_1 + b_1) W_2 + b_2`. A wrong answer is reported
-  where the backward pass first goes wrong: b2, W2, then b1, W1.
+  where the backward pass first goes wrong: b2, W2, then b1, W1;
+- ``check_mlp_jvp(fn)``: ``fn(params, x, y, tangent)``, forward mode: the
+  derivative of that loss along ``tangent`` (a dict with the keys and
+  shapes of ``params``), one number.
 
 Every case has N, D, M (or N, D, M, C) all different, so that a missing
 transpose changes a shape and a sum over the wrong axis changes a length.
@@ -21,7 +24,7 @@ import numpy as np
 
 from ..gradcheck import numerical_gradient
 from ..linear import linear_backward, linear_forward
-from ..mlp import mlp_backward, mlp_forward
+from ..mlp import mlp_backward, mlp_forward, mlp_jvp
 from ..softmax import softmax
 from ._framework import Case, Exercise, Mistake, checker
 from .cases import batch_name
@@ -324,3 +327,158 @@ MLP_GRADIENTS = Exercise(
 
 check_mlp_gradients = checker(MLP_GRADIENTS, r"""Check ``fn(params, x, y)``:
 the dict of gradients of the network's mean loss.""")
+
+
+# ----------------------------------------------------- Exercise 5.7: mlp_jvp
+
+WHY_REVERSE = "Why reverse mode"
+JVP_OVERFLOW = ("Here the logits are of magnitude 1000: np.exp of them "
+                "overflows, and a probability can underflow to 0 (whose "
+                "log is -inf). Compute P with a stable softmax (subtract "
+                "each row's own maximum first), as gradlab's softmax does; "
+                "L_dot needs P, not its log.")
+
+
+def _jvp_case(seed, n, d, hidden, classes, *, along=None, w1_scale=1.0,
+              w2_scale=1.0, b2_shift=0.0, length=1.0, note=""):
+    r"""A network, a batch and a tangent (only ``along`` nonzero, if
+    given; entries of order ``length``), with the central difference of
+    the loss along the tangent, (L(params + h t) - L(params - h t)) / 2h,
+    h = 1e-6 / ``length`` (a finite difference with a fixed step is not
+    exact: along a long tangent it moves far)."""
+    rng = np.random.default_rng(seed)
+    params = {"W1": w1_scale * rng.normal(size=(d, hidden)) / np.sqrt(d),
+              "b1": rng.normal(scale=0.5, size=hidden),
+              "W2": w2_scale * rng.normal(size=(hidden, classes)),
+              "b2": b2_shift + rng.normal(scale=0.5, size=classes)}
+    x = rng.normal(size=(n, d))
+    y = rng.permutation(np.arange(n) % classes)  # every class, if N >= C
+    tangent = {key: length * rng.normal(size=value.shape)
+               if along in (None, key) else np.zeros(value.shape)
+               for key, value in params.items()}
+
+    def numeric():
+        def loss(step):  # L(params + step * tangent / length)
+            moved = {key: params[key] + step[0] / length * tangent[key]
+                     for key in params}
+            return mlp_forward(moved, x, y)[0]
+        return length * numerical_gradient(loss, np.zeros(1))[0]
+    batch = "a batch of 1" if n == 1 else f"a batch of N={n}"
+    return Case(f"{batch} with {d} inputs, {hidden} hidden units, "
+                f"{classes} classes, {note}", (params, x, y, tangent),
+                hint=JVP_OVERFLOW if b2_shift else "",
+                numerical=numeric)
+
+
+def _jvp(params, x, y, tangent, *, slope=lambda z1, a: 1 - a ** 2,
+         terms="both", biases="b1 b2", divide=True, targets=True,
+         first=lambda x, w1_dot: x @ w1_dot):
+    r"""Forward mode by hand; the switches reproduce the slips (``terms``:
+    which product-rule terms of Z2_dot are kept)."""
+    W1, b1, W2, b2 = (params[key] for key in ("W1", "b1", "W2", "b2"))
+    Z1 = x @ W1 + b1
+    Z1_dot = first(x, tangent["W1"]) + (
+        tangent["b1"] if "b1" in biases.split() else 0.0)
+    A = np.tanh(Z1)
+    A_dot = slope(Z1, A) * Z1_dot
+    Z2 = A @ W2 + b2
+    Z2_dot = {"both": lambda: A_dot @ W2 + A @ tangent["W2"],
+              "A_dot W2": lambda: A_dot @ W2,
+              "A W2_dot": lambda: A @ tangent["W2"]}[terms]() + (
+        tangent["b2"] if "b2" in biases.split() else 0.0)
+    P = softmax(Z2, axis=-1)
+    dZ2 = P - np.eye(P.shape[1])[y] if targets else P
+    return float(np.sum(dZ2 * Z2_dot) / (len(x) if divide else 1))
+
+
+def _jvp_slip(**switches):
+    return lambda params, x, y, tangent: _jvp(params, x, y, tangent,
+                                               **switches)
+
+
+# W1 or its tangent multiplied with x on its right (the raising line)
+W1_TIMES_X = (r"(\w*W1\w*|\w+\[['\"]W1['\"]\])\s*@\s*(x|X)\b|"
+              r"(dot|matmul)\(\s*(\w*W1\w*|\w+\[['\"]W1['\"]\])\s*,\s*"
+              r"(x|X)\b")
+W1_DOT_ON_THE_LEFT = (
+    "W1_dot @ x (like W1 @ x) does not exist: W1 and its tangent W1_dot "
+    "are (D, M) and x is (N, D). With samples as rows Z1 = x @ W1 + b1, "
+    "so Z1_dot = x @ W1_dot + b1_dot, with x on the left")
+
+MLP_JVP = Exercise(
+    name="mlp_jvp", chapter=5, arg_names=("params", "x", "y", "tangent"),
+    reference=mlp_jvp, returns="scalar",
+    reproduces=("mlp.mlp_jvp", "mlp.mlp_backward", "mlp.mlp_forward",
+                "linear.linear_backward", "activations.tanh_backward"),
+    scalar_hint=("The derivative along the tangent is one number, "
+                 "L_dot = sum over n and k of (P - T)[n, k] Z2_dot[n, k] / "
+                 "N: did you forget to sum?"),
+    cases=(
+        _jvp_case(5571, 5, 3, 7, 4, note="a random tangent"),
+        _jvp_case(5572, 1, 4, 6, 3, note="a random tangent"),
+        _jvp_case(5573, 8, 2, 5, 3, along="W2",
+                  note="a tangent along W2 only"),
+        _jvp_case(5574, 4, 5, 6, 3, along="b1",
+                  note="a tangent along b1 only"),
+        _jvp_case(5575, 6, 3, 5, 4, w1_scale=6.0,
+                  note="saturated units (|A| close to 1), a random tangent"),
+        _jvp_case(5576, 3, 2, 5, 4, w2_scale=200.0, b2_shift=1000.0,
+                  note="logits of magnitude 1000, a random tangent"),
+        _jvp_case(5577, 4, 3, 6, 2, length=1000.0,
+                  note="a long tangent (entries of order 1000)"),
+    ),
+    mistakes=(
+        Mistake(_jvp_slip(terms="A_dot W2"),
+                "the term A @ W2_dot is missing: both factors of Z2 = A W2 + "
+                "b2 move, A with W1 and b1, and W2 itself. By the product "
+                "rule Z2_dot = A_dot @ W2 + A @ W2_dot + b2_dot",
+                WHY_REVERSE),
+        Mistake(_jvp_slip(terms="A W2_dot"),
+                "the term A_dot @ W2 is missing: the tangents of W1 and b1 "
+                "reach the logits only through A. By the product rule "
+                "Z2_dot = A_dot @ W2 + A @ W2_dot + b2_dot", WHY_REVERSE),
+        Mistake(_jvp_slip(slope=lambda z1, a: 1 - a),
+                "the slope of tanh is 1 - A**2 (tanh' = 1 - tanh^2), not "
+                "1 - A: A_dot = (1 - A**2) * Z1_dot", ONE_MINUS_TANH),
+        Mistake(_jvp_slip(slope=lambda z1, a: 1 - z1 ** 2),
+                "1 - Z1**2 puts the pre-activation where tanh(Z1) belongs: "
+                "the slope is 1 - tanh(Z1)**2 = 1 - A**2, so A_dot = "
+                "(1 - A**2) * Z1_dot", ON_THE_OUTPUT),
+        Mistake(_jvp_slip(slope=lambda z1, a: 1 - np.tanh(a) ** 2),
+                "A already is tanh(Z1): the slope is 1 - A**2, not "
+                "1 - tanh(A)**2, so A_dot = (1 - A**2) * Z1_dot",
+                ON_THE_OUTPUT),
+        Mistake(_jvp_slip(slope=lambda z1, a: 1.0),
+                "the slope of tanh is missing: A = tanh(Z1) changes at the "
+                "rate 1 - A**2 times the change of Z1, so A_dot = "
+                "(1 - A**2) * Z1_dot", WHY_REVERSE),
+        Mistake(_jvp_slip(biases=""),
+                "the tangents of the biases are missing: an add adds "
+                "tangents, so Z1_dot = x @ W1_dot + b1_dot and Z2_dot ends "
+                "in + b2_dot", WHY_REVERSE),
+        Mistake(_jvp_slip(biases="b2"),
+                "the tangent of b1 is missing: Z1 = x W1 + b1 moves with b1 "
+                "too, so Z1_dot = x @ W1_dot + b1_dot", WHY_REVERSE),
+        Mistake(_jvp_slip(biases="b1"),
+                "the tangent of b2 is missing: Z2 = A W2 + b2 moves with b2 "
+                "too, so Z2_dot = A_dot @ W2 + A @ W2_dot + b2_dot",
+                WHY_REVERSE),
+        Mistake(_jvp_slip(divide=False),
+                "the factor 1/N is missing: the loss is the mean over the "
+                "batch, so its gradient in the logits is (P - T)/N and "
+                "L_dot = sum over n and k of (P - T)[n, k] Z2_dot[n, k] / N",
+                WHY_REVERSE),
+        Mistake(_jvp_slip(targets=False),
+                "you used the probabilities P where the loss's gradient in "
+                "the logits belongs: that is (P - T)/N, with T the one-hot "
+                "targets, so L_dot = sum over n and k of (P - T)[n, k] "
+                "Z2_dot[n, k] / N", WHY_REVERSE),
+        Mistake(_jvp_slip(first=lambda x, w1_dot: w1_dot @ x),
+                W1_DOT_ON_THE_LEFT, WHY_REVERSE, line=W1_TIMES_X),
+        Mistake(_jvp_slip(first=lambda x, w1_dot: np.dot(w1_dot, x)),
+                W1_DOT_ON_THE_LEFT, WHY_REVERSE, line=W1_TIMES_X),
+    ))
+
+check_mlp_jvp = checker(MLP_JVP, r"""Check ``fn(params, x, y, tangent)``:
+forward mode, the derivative of the network's mean loss along ``tangent``,
+one number.""")

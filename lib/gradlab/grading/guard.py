@@ -96,6 +96,13 @@ REFERENCE_OPS = {
                       "gradlab.linear:linear_backward",
                       "gradlab.activations:tanh_backward",
                       "gradlab.losses:cross_entropy_backward"),
+    # The gradient dotted with the tangent is a way around forward mode, and
+    # central differences of mlp_forward come close to the answer.
+    "mlp_jvp": ("gradlab.mlp:mlp_jvp", "gradlab.mlp:mlp_backward",
+                "gradlab.mlp:mlp_forward", "gradlab.linear:linear_backward",
+                "gradlab.layers:Linear.backward",
+                "gradlab.activations:tanh_backward",
+                "gradlab.layers:Tanh.backward"),
     "relu_backward": ("gradlab.activations:relu_backward",
                       "gradlab.layers:ReLU.backward"),
     "accuracy": (),  # the library has no accuracy function
@@ -207,8 +214,8 @@ def _tripwire(label: str, trips: list):
     def tripwire(*args, **kwargs):
         trips.append(label)
         raise ReferenceCalled(
-            f"{label} is gradlab's own implementation of this "
-            f"exercise; your answer must compute it itself."
+            f"{label} is gradlab's own code for this exercise or a part "
+            f"of it; your answer must compute it itself."
         )
 
     return tripwire
@@ -398,7 +405,8 @@ def grade_exercise(name: str, fn) -> tuple[bool, str]:
     if run.trips:
         return False, _wrapped(
             f"not accepted: your function calls {run.trips[0]}, gradlab's own "
-            f"implementation of this exercise. Write the computation yourself."
+            f"code for this exercise or a part of it. Write the computation "
+            f"yourself."
         )
     if run.checker_calls:
         return False, _wrapped(
