@@ -36,7 +36,9 @@ def tuple_text(a):
 def solution():
     cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
     texts = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown"]
-    found = [text for text in texts if text.startswith(":::{solution} ex04-transpose")]
+    found = [text for text in texts
+             if text.split("\n", 1)[0].split()[-1] == "ex04-transpose"
+             and text.startswith(":::{solution}")]
     assert len(found) == 1, "exercise 4.7's solution block is missing"
     return found[0].replace("$", "")
 
