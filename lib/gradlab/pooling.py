@@ -265,30 +265,38 @@ def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
 
 # ------------------------------------------------------------- max pooling
 
-def _flat_position(windows, out, padded_shape, kernel, stride,
-                   out_size) -> np.ndarray:
-    r"""Where, in the flattened padded input, lies each window's maximum.
+def _first_true(masks) -> np.ndarray:
+    r"""Stack the masks, keeping at each position only the first True.
 
-    ``windows`` is (KH*KW, N, C, H', W'), kernel offsets in row-major order,
-    and ``out`` their maximum over the offsets. Ties go to the first offset
-    holding the maximum. Window (n, c, i, j) starts at
+    "First" is in order along axis 0.
+    """
+    first = np.empty((len(masks),) + masks[0].shape, dtype=bool)
+    seen = np.zeros(masks[0].shape, dtype=bool)
+    for k, mask in enumerate(masks):
+        first[k] = mask & ~seen
+        seen |= mask
+    return first
+
+
+def _flat_position(chosen, padded_shape, kernel, stride,
+                   out_size) -> np.ndarray:
+    r"""Where, in the flattened padded input, lies the entry each window chose.
+
+    ``chosen`` is (KH*KW, N, C, H', W'), True at one kernel offset per window
+    (offsets in row-major order). Window (n, c, i, j) starts at
     ``padded[n, c, i*SH, j*SW]``; its entry at kernel offset (u, v) lies
     ``u*Wp + v`` further on in the flattened array.
     """
     batch, channels, height, width = padded_shape
-    steps = [u * width + v for u in range(kernel[0]) for v in range(kernel[1])]
-    position = np.zeros(out.shape, dtype=np.intp)
-    # Last offset first, so that an earlier offset holding the maximum
-    # overwrites a later one: the first maximum wins.
-    for step, window in zip(steps[::-1], windows[::-1]):
-        np.copyto(position, step, where=window == out)
-    # add the flat index of the corner padded[n, c, i*SH, j*SW]
+    image = np.arange(batch * channels).reshape(batch, channels, 1, 1)
     row = stride[0] * np.arange(out_size[0]).reshape(-1, 1)      # i*SH
     col = stride[1] * np.arange(out_size[1])                     # j*SW
-    position += row * width + col
-    image = np.arange(batch * channels).reshape(batch, channels, 1, 1)
-    position += image * (height * width)                   # n*C + c
-    return position
+    # flat index of padded[n, c, i*SH, j*SW]; image is n*C + c
+    corner = (image * height + row) * width + col
+    steps = [u * width + v for u in range(kernel[0]) for v in range(kernel[1])]
+    # int32 steps keep the products small and fast: bool * int32 -> int32
+    return corner + sum(np.int32(step) * is_chosen
+                        for step, is_chosen in zip(steps, chosen))
 
 
 def _max_pool(x, kernel, stride, padding, out_size, x_shape):
@@ -296,7 +304,8 @@ def _max_pool(x, kernel, stride, padding, out_size, x_shape):
     # (KH*KW, N, C, H', W')
     windows = gather_windows(padded, kernel, stride, out_size)
     out = windows.max(axis=0)
-    argmax = _flat_position(windows, out, padded.shape, kernel, stride,
+    is_argmax = _first_true(windows == out)  # ties: the first one wins
+    argmax = _flat_position(is_argmax, padded.shape, kernel, stride,
                             out_size)
     cache = PoolCache(x_shape, _returned_shape(x_shape, out.shape),
                       padded.shape, kernel, stride, padding, out_size, argmax)
