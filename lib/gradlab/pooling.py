@@ -46,7 +46,7 @@ import numpy as np
 
 from ._validate import (as_float_array, as_int, as_pair, check_dout,
                         output_length)
-from ._windows import crop, gather_windows, pad
+from ._windows import crop, pad, window_views
 
 Pair = tuple[int, int]
 
@@ -265,47 +265,42 @@ def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
 
 # ------------------------------------------------------------- max pooling
 
-def _first_true(masks) -> np.ndarray:
-    r"""Stack the masks, keeping at each position only the first True.
-
-    "First" is in order along axis 0.
-    """
-    first = np.empty((len(masks),) + masks[0].shape, dtype=bool)
-    seen = np.zeros(masks[0].shape, dtype=bool)
-    for k, mask in enumerate(masks):
-        first[k] = mask & ~seen
-        seen |= mask
-    return first
-
-
-def _flat_position(chosen, padded_shape, kernel, stride,
+def _flat_position(views, out, padded_shape, kernel, stride,
                    out_size) -> np.ndarray:
-    r"""Where, in the flattened padded input, lies the entry each window chose.
+    r"""Where, in the flattened padded input, lies each window's maximum.
 
-    ``chosen`` is (KH*KW, N, C, H', W'), True at one kernel offset per window
-    (offsets in row-major order). Window (n, c, i, j) starts at
+    ``views`` are the ``KH*KW`` window views of the padded input, offsets in
+    row-major order, and ``out`` their maximum; ties go to the first offset
+    that holds it. Window (n, c, i, j) starts at
     ``padded[n, c, i*SH, j*SW]``; its entry at kernel offset (u, v) lies
     ``u*Wp + v`` further on in the flattened array.
     """
     batch, channels, height, width = padded_shape
-    image = np.arange(batch * channels).reshape(batch, channels, 1, 1)
+    steps = [u * width + v for u in range(kernel[0]) for v in range(kernel[1])]
+    # offset u*Wp + v of the first maximum: int32 keeps it small and fast
+    offset = np.zeros(out.shape, dtype=np.int32)
+    seen = np.zeros(out.shape, dtype=bool)
+    for step, view in zip(steps, views):
+        is_max = view == out
+        offset += np.int32(step) * (is_max & ~seen)
+        seen |= is_max
+    # plus the flat index of the corner padded[n, c, i*SH, j*SW]
     row = stride[0] * np.arange(out_size[0]).reshape(-1, 1)      # i*SH
     col = stride[1] * np.arange(out_size[1])                     # j*SW
-    # flat index of padded[n, c, i*SH, j*SW]; image is n*C + c
-    corner = (image * height + row) * width + col
-    steps = [u * width + v for u in range(kernel[0]) for v in range(kernel[1])]
-    # int32 steps keep the products small and fast: bool * int32 -> int32
-    return corner + sum(np.int32(step) * is_chosen
-                        for step, is_chosen in zip(steps, chosen))
+    position = offset + (row * width + col)
+    image = np.arange(batch * channels).reshape(batch, channels, 1, 1)
+    position += image * (height * width)           # image is n*C + c
+    return position
 
 
 def _max_pool(x, kernel, stride, padding, out_size, x_shape):
     padded = pad(x, padding, -np.inf)
-    # (KH*KW, N, C, H', W')
-    windows = gather_windows(padded, kernel, stride, out_size)
-    out = windows.max(axis=0)
-    is_argmax = _first_true(windows == out)  # ties: the first one wins
-    argmax = _flat_position(is_argmax, padded.shape, kernel, stride,
+    # KH*KW views (N, C, H', W'), one per kernel offset, not copied
+    views = window_views(padded, kernel, stride, out_size)
+    out = np.array(views[0])
+    for view in views[1:]:
+        np.maximum(out, view, out=out)
+    argmax = _flat_position(views, out, padded.shape, kernel, stride,
                             out_size)
     cache = PoolCache(x_shape, _returned_shape(x_shape, out.shape),
                       padded.shape, kernel, stride, padding, out_size, argmax)
