@@ -77,7 +77,7 @@ def gather_windows(padded: np.ndarray, kernel: Pair, stride: Pair,
     ``padded[..., i*SH + u, j*SW + v]``.
     """
     views = window_views(padded, kernel, stride, out_size)
-    windows = np.empty((len(views),) + views[0].shape)
+    windows = np.empty((len(views),) + views[0].shape, dtype=padded.dtype)
     for k, view in enumerate(views):
         windows[k] = view
     return windows
