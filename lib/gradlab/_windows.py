@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 Pair = tuple[int, int]
 
@@ -53,22 +52,21 @@ def crop(padded: np.ndarray, padding: Pair) -> np.ndarray:
 
 
 def window_views(padded: np.ndarray, kernel: Pair, stride: Pair,
-                 out_size: Pair, writeable: bool = False
-                 ) -> list[np.ndarray]:
+                 out_size: Pair) -> list[np.ndarray]:
     r"""The ``KH*KW`` strided views of ``padded``, one per kernel offset.
 
     The offsets come in row-major order. ``padded`` has shape
     ``(..., Hp, Wp)``; view number ``u*KW + v`` has shape ``(..., H', W')``
     and its entry ``[..., i, j]`` is ``padded[..., i*SH + u, j*SW + v]``.
-    They are views, not copies. Within one view no two entries share memory,
-    so ``writeable=True`` views may be updated in place (``view += ...``).
+    They are views (plain strided slices), not copies. Within one view no two
+    entries share memory, so the views of a writeable array may be updated in
+    place (``view += ...``).
     """
     (kh, kw), (sh, sw), (out_h, out_w) = kernel, stride, out_size
-    # (..., Hp-KH+1, Wp-KW+1, KH, KW), then every stride-th window
-    windows = sliding_window_view(padded, (kh, kw), axis=(-2, -1),
-                                  writeable=writeable)
-    windows = windows[..., :sh * out_h:sh, :sw * out_w:sw, :, :]
-    return [windows[..., u, v] for u in range(kh) for v in range(kw)]
+    # the rows u, u + SH, ..., u + (H'-1)*SH, and the same for the columns
+    rows = [slice(u, u + sh * (out_h - 1) + 1, sh) for u in range(kh)]
+    cols = [slice(v, v + sw * (out_w - 1) + 1, sw) for v in range(kw)]
+    return [padded[..., r, c] for r in rows for c in cols]
 
 
 def gather_windows(padded: np.ndarray, kernel: Pair, stride: Pair,
@@ -78,7 +76,11 @@ def gather_windows(padded: np.ndarray, kernel: Pair, stride: Pair,
     A copy. Entry ``[u*KW + v, ..., i, j]`` is
     ``padded[..., i*SH + u, j*SW + v]``.
     """
-    return np.stack(window_views(padded, kernel, stride, out_size))
+    views = window_views(padded, kernel, stride, out_size)
+    windows = np.empty((len(views),) + views[0].shape, dtype=padded.dtype)
+    for k, view in enumerate(views):
+        windows[k] = view
+    return windows
 
 
 def scatter_windows(dwindows: Sequence[np.ndarray],
@@ -94,7 +96,7 @@ def scatter_windows(dwindows: Sequence[np.ndarray],
     makes overlapping windows (stride < kernel) correct.
     """
     dpadded = np.zeros(padded_shape)
-    views = window_views(dpadded, kernel, stride, out_size, writeable=True)
+    views = window_views(dpadded, kernel, stride, out_size)
     for view, dwindow in zip(views, dwindows, strict=True):
         view += dwindow
     return dpadded

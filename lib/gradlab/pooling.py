@@ -46,7 +46,7 @@ import numpy as np
 
 from ._validate import (as_float_array, as_int, as_pair, check_dout,
                         output_length)
-from ._windows import crop, gather_windows, pad
+from ._windows import crop, pad
 
 Pair = tuple[int, int]
 
@@ -265,48 +265,42 @@ def avg_pool2d_backward(dout, cache: PoolCache) -> np.ndarray:
 
 # ------------------------------------------------------------- max pooling
 
-def _first_true(masks) -> np.ndarray:
-    r"""Stack the masks, keeping at each position only the first True.
+def _corners(padded_shape, stride, out_size) -> np.ndarray:
+    r"""The flat index of each window's first entry in the padded input.
 
-    "First" is in order along axis 0.
-    """
-    first = np.empty((len(masks),) + masks[0].shape, dtype=bool)
-    seen = np.zeros(masks[0].shape, dtype=bool)
-    for k, mask in enumerate(masks):
-        first[k] = mask & ~seen
-        seen |= mask
-    return first
-
-
-def _flat_position(chosen, padded_shape, kernel, stride,
-                   out_size) -> np.ndarray:
-    r"""Where, in the flattened padded input, lies the entry each window chose.
-
-    ``chosen`` is (KH*KW, N, C, H', W'), True at one kernel offset per window
-    (offsets in row-major order). Window (n, c, i, j) starts at
-    ``padded[n, c, i*SH, j*SW]``; its entry at kernel offset (u, v) lies
-    ``u*Wp + v`` further on in the flattened array.
+    Window (n, c, i, j) starts at ``padded[n, c, i*SH, j*SW]``, whose index
+    in the flattened array is ``((n*C + c)*Hp + i*SH)*Wp + j*SW``. Its entry
+    at kernel offset (u, v) lies ``u*Wp + v`` further on. Shape
+    (N, C, H', W').
     """
     batch, channels, height, width = padded_shape
-    image = np.arange(batch * channels).reshape(batch, channels, 1, 1)
     row = stride[0] * np.arange(out_size[0]).reshape(-1, 1)      # i*SH
     col = stride[1] * np.arange(out_size[1])                     # j*SW
-    # flat index of padded[n, c, i*SH, j*SW]; image is n*C + c
-    corner = (image * height + row) * width + col
-    steps = [u * width + v for u in range(kernel[0]) for v in range(kernel[1])]
-    # int32 steps keep the products small and fast: bool * int32 -> int32
-    return corner + sum(np.int32(step) * is_chosen
-                        for step, is_chosen in zip(steps, chosen))
+    image = np.arange(batch * channels).reshape(batch, channels, 1, 1)
+    return image * (height * width) + (row * width + col)
 
 
 def _max_pool(x, kernel, stride, padding, out_size, x_shape):
     padded = pad(x, padding, -np.inf)
-    # (KH*KW, N, C, H', W')
-    windows = gather_windows(padded, kernel, stride, out_size)
-    out = windows.max(axis=0)
-    is_argmax = _first_true(windows == out)  # ties: the first one wins
-    argmax = _flat_position(is_argmax, padded.shape, kernel, stride,
-                            out_size)
+    flat = padded.ravel()
+    corner = _corners(padded.shape, stride, out_size)
+    width = padded.shape[-1]
+    steps = [u * width + v for u in range(kernel[0]) for v in range(kernel[1])]
+    # KH*KW arrays (N, C, H', W'), one per kernel offset, each gathered by
+    # its flat indices corner + step (contiguous, so what follows is fast)
+    windows = [flat[step:].take(corner) for step in steps]
+    out = windows[0].copy()
+    for window in windows[1:]:
+        np.maximum(out, window, out=out)
+    # The step of the first maximum (ties: the first one wins); int32 keeps
+    # the products small and fast.
+    first_step = np.zeros(out.shape, dtype=np.int32)
+    seen = np.zeros(out.shape, dtype=bool)
+    for step, window in zip(steps, windows):
+        is_max = window == out
+        first_step += np.int32(step) * (is_max & ~seen)
+        seen |= is_max
+    argmax = corner + first_step
     cache = PoolCache(x_shape, _returned_shape(x_shape, out.shape),
                       padded.shape, kernel, stride, padding, out_size, argmax)
     return out.reshape(cache.out_shape), cache
