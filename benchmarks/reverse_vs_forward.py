@@ -24,10 +24,10 @@ import numpy as np
 from gradlab.data import make_spirals
 from gradlab.display import best_time
 from gradlab.gradcheck import numerical_gradient
-from gradlab.mlp import init_mlp, mlp_backward, mlp_forward, mlp_jvp
+from gradlab.mlp import (PARAMETER_NAMES, init_mlp, mlp_backward, mlp_forward,
+                         mlp_jvp)
 
 WIDTHS = (2, 4, 8, 16, 32, 64, 128)
-KEYS = ("W1", "b1", "W2", "b2")
 
 
 def gradient_by_jvps(params, x, y):
@@ -45,7 +45,7 @@ def gradient_by_differences(params, x, y):
     r"""Central differences: two forward passes per parameter entry."""
     def loss(_):
         return mlp_forward(params, x, y)[0]
-    return {key: numerical_gradient(loss, params[key]) for key in KEYS}
+    return {key: numerical_gradient(loss, params[key]) for key in PARAMETER_NAMES}
 
 
 def gradient_by_reverse(params, x, y):

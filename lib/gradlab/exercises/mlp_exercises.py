@@ -24,7 +24,7 @@ import numpy as np
 
 from ..gradcheck import numerical_gradient
 from ..linear import linear_backward, linear_forward
-from ..mlp import mlp_backward, mlp_forward, mlp_jvp
+from ..mlp import PARAMETER_NAMES, mlp_backward, mlp_forward, mlp_jvp
 from ..softmax import softmax
 from ._framework import Case, Exercise, Mistake, checker
 from .cases import batch_name
@@ -375,7 +375,7 @@ def _jvp(params, x, y, tangent, *, slope=lambda z1, a: 1 - a ** 2,
          first=lambda x, w1_dot: x @ w1_dot):
     r"""Forward mode by hand; the switches reproduce the slips (``terms``:
     which product-rule terms of Z2_dot are kept)."""
-    W1, b1, W2, b2 = (params[key] for key in ("W1", "b1", "W2", "b2"))
+    W1, b1, W2, b2 = (params[key] for key in PARAMETER_NAMES)
     Z1 = x @ W1 + b1
     Z1_dot = first(x, tangent["W1"]) + (
         tangent["b1"] if "b1" in biases.split() else 0.0)
